@@ -1,0 +1,1053 @@
+//! [`RtmClient`]: login, peer messages, presence, attributes and member counts
+//! (RTM `IRtmService` / Java `RtmClient`).
+
+use super::attributes::{
+    check_keys, check_pairs, ChannelAttribute, ChannelAttributeOptions, ChannelMemberCount,
+    PeerOnlineStatus, RtmAttribute,
+};
+use super::call::{RtmCallManager, Invitations};
+use super::channel::{ChannelShared, RtmChannel};
+use super::config::ClientConfig;
+use super::enums::{ConnectionChangeReason, ConnectionState, PeerOnlineState, PeerSubscriptionOption};
+use super::error::*;
+use super::events::{ChannelEvent, EventStream, RtmEvent};
+use super::ids;
+use super::limits::{Budget, RateLimiter, MAX_MEMBER_COUNT_CHANNELS, MAX_QUERY_PEERS, MAX_SUBSCRIBED_PEERS};
+use super::message::{check_end_call_text, PeerDelivery, RtmMessage, SendMessageOptions};
+use crate::system::System;
+use crate::transport::protocol::{AttributeOp, Down, Event, Failure, Notice, Reply, Request, RequestId, Up};
+use crate::transport::{Connector, InProcessConnector, LinkSender};
+use parking_lot::Mutex;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
+
+/// An RTM 1.x client: one user's session with an RTM system.
+///
+/// Every operation is an `async fn` returning the operation's RTM error code on failure.
+/// Events (connection state, peer messages, channel and invitation events) reach every
+/// [`EventStream`] made by [`RtmClient::subscribe`], in order.
+///
+/// Clones share the same client.
+///
+/// ```
+/// use sig2rtm::rtm::{RtmClient, RtmMessage, SendMessageOptions};
+/// use sig2rtm::system::{System, SystemConfig};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let system = System::new(SystemConfig::default());
+/// let app = "0123456789abcdef0123456789abcdef";
+/// let alice = RtmClient::builder(app).system(&system).build().unwrap();
+/// let bob = RtmClient::builder(app).system(&system).build().unwrap();
+/// alice.login("", "alice").await.unwrap();
+/// bob.login("", "bob").await.unwrap();
+/// let mut bob_events = bob.subscribe();
+/// alice
+///     .send_message_to_peer("bob", &RtmMessage::from_text("hi"), SendMessageOptions::default())
+///     .await
+///     .unwrap();
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RtmClient {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+/// Builds an [`RtmClient`] (RTM `createInstance`).
+pub struct RtmClientBuilder {
+    app_id: String,
+    connector: Option<Arc<dyn Connector>>,
+    config: ClientConfig,
+}
+
+impl RtmClientBuilder {
+    /// Reach this system in the same process.
+    pub fn system(mut self, system: &System) -> Self {
+        self.connector = Some(Arc::new(InProcessConnector::new(system.clone())));
+        self
+    }
+
+    /// Reach the system through this connector.
+    pub fn connector(mut self, connector: Arc<dyn Connector>) -> Self {
+        self.connector = Some(connector);
+        self
+    }
+
+    /// Use these limits and timeouts.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Creates the client. Fails with `INVALID_APP_ID` (3) when the App ID is not 32 letters
+    /// or digits.
+    #[doc(alias = "createInstance")]
+    #[doc(alias = "initialize")]
+    pub fn build(self) -> RtmResult<RtmClient, InitErrCode> {
+        ids::check_app_id(&self.app_id)
+            .map_err(|e| RtmError::new(InitErrCode::InvalidAppId, e))?;
+        let connector = self
+            .connector
+            .unwrap_or_else(|| Arc::new(InProcessConnector::new(System::global())));
+        Ok(RtmClient {
+            inner: Arc::new(ClientInner {
+                app_id: self.app_id,
+                connector,
+                config: self.config,
+                core: Mutex::new(Core::default()),
+                listeners: Mutex::new(Vec::new()),
+                pending: Mutex::new(HashMap::new()),
+                next_request: AtomicU64::new(1),
+                limiter: Mutex::new(RateLimiter::default()),
+            }),
+        })
+    }
+}
+
+pub(crate) type ReplyResult = Result<Reply, Failure>;
+/// Runs on the client's event task when a reply arrives, before any later event is handled.
+pub(crate) type Effect = Box<dyn FnOnce(&Arc<ClientInner>, &ReplyResult) + Send>;
+
+struct Pending {
+    tx: oneshot::Sender<ReplyResult>,
+    effect: Option<Effect>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) app_id: String,
+    connector: Arc<dyn Connector>,
+    pub(crate) config: ClientConfig,
+    pub(crate) core: Mutex<Core>,
+    listeners: Mutex<Vec<UnboundedSender<RtmEvent>>>,
+    pending: Mutex<HashMap<RequestId, Pending>>,
+    next_request: AtomicU64,
+    limiter: Mutex<RateLimiter>,
+}
+
+/// The client's session state.
+#[derive(Default)]
+pub(crate) struct Core {
+    pub released: bool,
+    pub state: ConnectionState_,
+    pub user_id: Option<String>,
+    link: Option<Arc<dyn LinkSender>>,
+    link_generation: u64,
+    pub channels: HashMap<String, Arc<ChannelShared>>,
+    pub joined: HashSet<String>,
+    pub subscriptions: BTreeSet<String>,
+    pub last_member_count: HashMap<String, u32>,
+    pub invitations: Invitations,
+}
+
+/// `ConnectionState` with a default, for `Core`'s derive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConnectionState_(pub ConnectionState);
+
+impl Default for ConnectionState_ {
+    fn default() -> Self {
+        ConnectionState_(ConnectionState::Disconnected)
+    }
+}
+
+/// Why a request got no reply.
+pub(crate) enum CallError {
+    NotLoggedIn,
+    Timeout,
+    LinkLost,
+    Failed(Failure),
+}
+
+impl CallError {
+    pub(crate) fn into_rtm<C: OpCode>(self) -> RtmError<C> {
+        match self {
+            CallError::NotLoggedIn => RtmError::new(C::NOT_LOGGED_IN, "not logged in"),
+            CallError::Timeout => RtmError::new(C::TIMEOUT, "the RTM system did not answer in time"),
+            CallError::LinkLost => {
+                RtmError::new(C::FAILURE, "the link to the RTM system was lost")
+            }
+            CallError::Failed(f) => {
+                RtmError::new(C::from_code(f.code).unwrap_or(C::FAILURE), f.detail)
+            }
+        }
+    }
+}
+
+impl ClientInner {
+    pub(crate) fn emit(&self, event: RtmEvent) {
+        let mut listeners = self.listeners.lock();
+        listeners.retain(|l| l.send(event.clone()).is_ok());
+    }
+
+    fn set_state(&self, state: ConnectionState, reason: ConnectionChangeReason) {
+        self.core.lock().state = ConnectionState_(state);
+        self.emit(RtmEvent::ConnectionStateChanged { state, reason });
+    }
+
+    pub(crate) fn state(&self) -> ConnectionState {
+        self.core.lock().state.0
+    }
+
+    /// `Err` unless the client exists and is logged in.
+    pub(crate) fn require_session<C: OpCode>(&self) -> Result<(), RtmError<C>> {
+        let core = self.core.lock();
+        if core.released {
+            return Err(RtmError::new(C::NOT_INITIALIZED, "the client was released"));
+        }
+        if core.state.0 != ConnectionState::Connected {
+            return Err(RtmError::new(
+                C::NOT_LOGGED_IN,
+                format!("not logged in (connection state {})", core.state.0.name()),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn allow<C: RtmCode>(&self, budget: Budget, code: C, what: &str) -> Result<(), RtmError<C>> {
+        if self.limiter.lock().allow(&self.config.rate_limits, budget) {
+            Ok(())
+        } else {
+            Err(RtmError::new(code, format!("{what} called more often than RTM allows")))
+        }
+    }
+
+    pub(crate) fn allow_join_same(&self, channel: &str) -> bool {
+        self.limiter
+            .lock()
+            .allow_join_same(&self.config.rate_limits, channel)
+    }
+
+    pub(crate) fn notice(&self, notice: Notice) {
+        let link = self.core.lock().link.clone();
+        if let Some(link) = link {
+            let _ = link.send(Up::Notice(notice));
+        }
+    }
+
+    /// Sends a request and waits for its reply.
+    pub(crate) async fn call(
+        &self,
+        body: Request,
+        timeout: Duration,
+        effect: Option<Effect>,
+    ) -> Result<Reply, CallError> {
+        let Some(link) = self.core.lock().link.clone() else {
+            return Err(CallError::NotLoggedIn);
+        };
+        let id = self.next_request.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().insert(id, Pending { tx, effect });
+        if link.send(Up::Request { id, body }).is_err() {
+            self.pending.lock().remove(&id);
+            return Err(CallError::LinkLost);
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Err(_) => {
+                self.pending.lock().remove(&id);
+                Err(CallError::Timeout)
+            }
+            Ok(Err(_)) => Err(CallError::LinkLost),
+            Ok(Ok(Ok(reply))) => Ok(reply),
+            Ok(Ok(Err(failure))) => Err(CallError::Failed(failure)),
+        }
+    }
+
+    pub(crate) async fn op<C: OpCode>(&self, body: Request, timeout: Duration) -> Result<Reply, RtmError<C>> {
+        self.call(body, timeout, None).await.map_err(CallError::into_rtm)
+    }
+
+    /// Closes the current link; pending requests fail.
+    fn drop_link(&self) {
+        let link = {
+            let mut core = self.core.lock();
+            core.link_generation += 1;
+            core.link.take()
+        };
+        if let Some(link) = link {
+            link.close();
+        }
+        self.pending.lock().clear();
+    }
+
+    /// Forgets everything tied to the session (RTM wipes it on logout and abort).
+    fn clear_session(self: &Arc<Self>) {
+        let ended = {
+            let mut core = self.core.lock();
+            core.user_id = None;
+            core.joined.clear();
+            core.subscriptions.clear();
+            core.last_member_count.clear();
+            core.invitations.end_all()
+        };
+        for event in ended {
+            self.emit(event);
+        }
+    }
+
+    fn spawn_reader(self: &Arc<Self>, generation: u64, mut rx: UnboundedReceiver<Down>) {
+        let weak: Weak<ClientInner> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let Some(inner) = weak.upgrade() else { return };
+                // Handle everything that is already waiting in one go.
+                let mut next = Some(first);
+                while let Some(down) = next {
+                    if inner.core.lock().link_generation != generation {
+                        return;
+                    }
+                    inner.on_down(down);
+                    next = rx.try_recv().ok();
+                }
+            }
+            if let Some(inner) = weak.upgrade() {
+                inner.on_link_closed(generation);
+            }
+        });
+    }
+
+    fn on_down(self: &Arc<Self>, down: Down) {
+        match down {
+            Down::Reply { id, result } => {
+                let pending = self.pending.lock().remove(&id);
+                if let Some(Pending { tx, effect }) = pending {
+                    if let Some(effect) = effect {
+                        effect(self, &result);
+                    }
+                    let _ = tx.send(result);
+                }
+            }
+            Down::Event(event) => self.on_event(event),
+        }
+    }
+
+    fn on_link_closed(self: &Arc<Self>, generation: u64) {
+        if self.core.lock().link_generation != generation {
+            return;
+        }
+        log::warn!("RTM client: the link to the RTM system closed");
+        self.drop_link();
+        self.clear_session();
+        self.set_state(ConnectionState::Aborted, ConnectionChangeReason::Interrupted);
+    }
+
+    fn on_event(self: &Arc<Self>, event: Event) {
+        match event {
+            Event::Kicked(reason) => {
+                self.drop_link();
+                self.clear_session();
+                let reason = match reason {
+                    crate::transport::protocol::KickReason::RemoteLogin => {
+                        ConnectionChangeReason::RemoteLogin
+                    }
+                    crate::transport::protocol::KickReason::Banned => {
+                        ConnectionChangeReason::BannedByServer
+                    }
+                };
+                self.set_state(ConnectionState::Aborted, reason);
+            }
+            Event::PeerMessage { from, message } => self.emit(RtmEvent::MessageFromPeer {
+                peer_id: from,
+                message,
+            }),
+            Event::PeerStatus(states) => self.emit(RtmEvent::PeersOnlineStatusChanged(
+                states
+                    .into_iter()
+                    .map(|(peer_id, online_state)| PeerOnlineStatus {
+                        peer_id,
+                        online_state,
+                    })
+                    .collect(),
+            )),
+            Event::MemberJoined { channel, user } => {
+                self.emit_channel(channel, ChannelEvent::MemberJoined { user_id: user })
+            }
+            Event::MemberLeft { channel, user } => {
+                self.emit_channel(channel, ChannelEvent::MemberLeft { user_id: user })
+            }
+            Event::MemberCount { channel, count } => {
+                let changed = {
+                    let mut core = self.core.lock();
+                    core.joined.contains(&channel)
+                        && core.last_member_count.insert(channel.clone(), count) != Some(count)
+                };
+                if changed {
+                    self.emit_channel(channel, ChannelEvent::MemberCountUpdated(count));
+                }
+            }
+            Event::ChannelAttributes {
+                channel,
+                attributes,
+            } => self.emit_channel(channel, ChannelEvent::AttributesUpdated(attributes)),
+            Event::ChannelMessage {
+                channel,
+                from,
+                message,
+            } => self.emit_channel(
+                channel,
+                ChannelEvent::MessageReceived {
+                    user_id: from,
+                    message,
+                },
+            ),
+            other => {
+                let (events, notice) = self.core.lock().invitations.on_event(other);
+                for e in events {
+                    self.emit(e);
+                }
+                if let Some(n) = notice {
+                    self.notice(n);
+                }
+            }
+        }
+    }
+
+    fn emit_channel(&self, channel_id: String, event: ChannelEvent) {
+        self.emit(RtmEvent::Channel { channel_id, event });
+    }
+}
+
+fn check_ids<C: RtmCode>(what: &str, list: &[String], code: C, max: usize) -> Result<(), RtmError<C>> {
+    if list.is_empty() {
+        return Err(RtmError::new(code, format!("the {what} list is empty")));
+    }
+    if list.len() > max {
+        return Err(RtmError::new(
+            code,
+            format!("{} {what}s in one call; RTM allows at most {max}", list.len()),
+        ));
+    }
+    for id in list {
+        ids::validate(what, id).map_err(|e| RtmError::new(code, e))?;
+    }
+    Ok(())
+}
+
+fn to_strings(list: &[impl AsRef<str>]) -> Vec<String> {
+    list.iter().map(|s| s.as_ref().to_string()).collect()
+}
+
+impl RtmClient {
+    /// Starts building a client for an App ID.
+    pub fn builder(app_id: impl Into<String>) -> RtmClientBuilder {
+        RtmClientBuilder {
+            app_id: app_id.into(),
+            connector: None,
+            config: ClientConfig::default(),
+        }
+    }
+
+    /// A client of `app_id` on the process-wide embedded system, with default settings.
+    #[doc(alias = "createInstance")]
+    pub fn new(app_id: impl Into<String>) -> RtmResult<RtmClient, InitErrCode> {
+        Self::builder(app_id).build()
+    }
+
+    /// The App ID.
+    pub fn app_id(&self) -> &str {
+        &self.inner.app_id
+    }
+
+    /// The logged-in user id, if any.
+    pub fn user_id(&self) -> Option<String> {
+        self.inner.core.lock().user_id.clone()
+    }
+
+    /// The connection state now.
+    pub fn connection_state(&self) -> ConnectionState {
+        self.inner.state()
+    }
+
+    /// The RTM SDK version this core follows.
+    #[doc(alias = "getSdkVersion")]
+    #[doc(alias = "getRtmSdkVersion")]
+    pub fn sdk_version() -> &'static str {
+        "1.4.10 (sig2rtm core)"
+    }
+
+    /// A new subscription to this client's events (`addEventHandler`). Events that happen after
+    /// this call are delivered to it, in order.
+    #[doc(alias = "addEventHandler")]
+    #[doc(alias = "setEventListener")]
+    pub fn subscribe(&self) -> EventStream {
+        let (tx, rx) = unbounded_channel();
+        self.inner.listeners.lock().push(tx);
+        EventStream { rx }
+    }
+
+    /// Logs in as `user_id`. `token` may be empty for an App-ID-only app.
+    ///
+    /// Emits `(CONNECTING, LOGIN)`, then `(CONNECTED, LOGIN_SUCCESS)` or
+    /// `(DISCONNECTED, LOGIN_FAILURE | LOGIN_TIMEOUT)`.
+    pub async fn login(&self, token: &str, user_id: &str) -> RtmResult<(), LoginErrCode> {
+        let inner = &self.inner;
+        {
+            let core = inner.core.lock();
+            if core.released {
+                return Err(RtmError::new(LoginErrCode::NotInitialized, "the client was released"));
+            }
+            if core.state.0 != ConnectionState::Disconnected {
+                return Err(RtmError::new(
+                    LoginErrCode::AlreadyLoggedIn,
+                    format!(
+                        "cannot log in while {} (log out first)",
+                        core.state.0.name()
+                    ),
+                ));
+            }
+        }
+        ids::validate("user id", user_id)
+            .map_err(|e| RtmError::new(LoginErrCode::InvalidArgument, e))?;
+        inner.allow(Budget::Login, LoginErrCode::TooOften, "login")?;
+        inner.set_state(ConnectionState::Connecting, ConnectionChangeReason::Login);
+
+        let link = match inner.connector.connect().await {
+            Ok(link) => link,
+            Err(e) => {
+                inner.set_state(ConnectionState::Disconnected, ConnectionChangeReason::LoginFailure);
+                return Err(RtmError::new(
+                    LoginErrCode::Unknown,
+                    format!("cannot reach the {}: {e}", inner.connector.describe()),
+                ));
+            }
+        };
+        let generation = {
+            let mut core = inner.core.lock();
+            core.link_generation += 1;
+            core.link = Some(Arc::from(link.sender));
+            core.link_generation
+        };
+        inner.spawn_reader(generation, link.receiver);
+
+        let user = user_id.to_string();
+        let effect: Effect = Box::new(move |inner, result| {
+            if result.is_ok() {
+                inner.core.lock().user_id = Some(user);
+                inner.set_state(ConnectionState::Connected, ConnectionChangeReason::LoginSuccess);
+            }
+        });
+        let request = Request::Login {
+            app_id: inner.app_id.clone(),
+            user_id: user_id.to_string(),
+            token: (!token.is_empty()).then(|| token.to_string()),
+        };
+        match inner.call(request, inner.config.timeouts.login, Some(effect)).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                inner.drop_link();
+                let reason = if matches!(e, CallError::Timeout) {
+                    ConnectionChangeReason::LoginTimeout
+                } else {
+                    ConnectionChangeReason::LoginFailure
+                };
+                inner.set_state(ConnectionState::Disconnected, reason);
+                Err(e.into_rtm())
+            }
+        }
+    }
+
+    /// Logs out: leaves every channel, drops subscriptions and local attributes.
+    /// From ABORTED it only resets the state to DISCONNECTED.
+    pub async fn logout(&self) -> RtmResult<(), LogoutErrCode> {
+        let inner = &self.inner;
+        let state = {
+            let core = inner.core.lock();
+            if core.released {
+                return Err(RtmError::new(LogoutErrCode::NotInitialized, "the client was released"));
+            }
+            core.state.0
+        };
+        match state {
+            ConnectionState::Disconnected => {
+                return Err(RtmError::new(LogoutErrCode::UserNotLoggedIn, "not logged in"))
+            }
+            ConnectionState::Aborted => {}
+            _ => {
+                // The session ends on the system when the link closes, even without an answer.
+                let _ = inner.call(Request::Logout, inner.config.timeouts.logout, None).await;
+                inner.drop_link();
+                inner.clear_session();
+            }
+        }
+        inner.set_state(ConnectionState::Disconnected, ConnectionChangeReason::Logout);
+        Ok(())
+    }
+
+    /// Replaces the session's token (`onRenewTokenResult`).
+    #[doc(alias = "renewToken")]
+    pub async fn renew_token(&self, token: &str) -> RtmResult<(), RenewTokenErrCode> {
+        let inner = &self.inner;
+        {
+            let core = inner.core.lock();
+            if core.released {
+                return Err(RtmError::new(RenewTokenErrCode::NotInitialized, "the client was released"));
+            }
+            if !matches!(core.state.0, ConnectionState::Connected | ConnectionState::Reconnecting) {
+                return Err(RtmError::new(RenewTokenErrCode::UserNotLoggedIn, "not logged in"));
+            }
+        }
+        if token.is_empty() {
+            return Err(RtmError::new(RenewTokenErrCode::InvalidArgument, "the new token is empty"));
+        }
+        inner.allow(Budget::RenewToken, RenewTokenErrCode::TooOften, "renewToken")?;
+        inner
+            .op(Request::RenewToken { token: token.to_string() }, inner.config.timeouts.renew_token)
+            .await
+            .map(|_| ())
+    }
+
+    /// Sends a peer message. `Ok(Received)` means the peer got it; `Ok(CachedByServer)` means
+    /// the peer is offline and the server keeps it (only with offline messaging enabled).
+    /// Without offline messaging an offline peer gives `PEER_UNREACHABLE` (3).
+    ///
+    /// A text starting with [`crate::rtm::END_CALL_PREFIX`] must read
+    /// `<prefix>_<channelId>_<extra>`, or the send fails with `INVALID_MESSAGE` (7).
+    #[doc(alias = "sendMessageToPeer")]
+    pub async fn send_message_to_peer(
+        &self,
+        peer_id: &str,
+        message: &RtmMessage,
+        options: SendMessageOptions,
+    ) -> RtmResult<PeerDelivery, PeerMessageErrCode> {
+        let inner = &self.inner;
+        inner.require_session::<PeerMessageErrCode>()?;
+        ids::validate("peer id", peer_id)
+            .map_err(|e| RtmError::new(PeerMessageErrCode::InvalidUserid, e))?;
+        message
+            .check_size()
+            .map_err(|e| RtmError::new(PeerMessageErrCode::InvalidMessage, e))?;
+        if message.raw_data().is_none() {
+            if let Some(Err(e)) = check_end_call_text(message.text()) {
+                return Err(RtmError::new(PeerMessageErrCode::InvalidMessage, e));
+            }
+        }
+        inner.allow(Budget::SendMessage, PeerMessageErrCode::TooOften, "sendMessageToPeer")?;
+        let request = Request::SendPeer {
+            to: peer_id.to_string(),
+            message: message.clone(),
+            offline: options.enable_offline_messaging,
+        };
+        match inner.op(request, inner.config.timeouts.peer_message).await? {
+            Reply::PeerSent(d) => Ok(d),
+            _ => Ok(PeerDelivery::Received),
+        }
+    }
+
+    /// Whether peers are online (ONLINE or OFFLINE; never UNREACHABLE), in the order asked.
+    /// At most 256 ids.
+    #[doc(alias = "queryPeersOnlineStatus")]
+    pub async fn query_peers_online_status(
+        &self,
+        peer_ids: &[impl AsRef<str>],
+    ) -> RtmResult<Vec<PeerOnlineStatus>, QueryPeersOnlineStatusErr> {
+        let inner = &self.inner;
+        inner.require_session::<QueryPeersOnlineStatusErr>()?;
+        let peers = to_strings(peer_ids);
+        check_ids("peer id", &peers, QueryPeersOnlineStatusErr::InvalidArgument, MAX_QUERY_PEERS)?;
+        inner.allow(
+            Budget::QueryOnlineStatus,
+            QueryPeersOnlineStatusErr::TooOften,
+            "queryPeersOnlineStatus",
+        )?;
+        match inner.op(Request::QueryOnline { peers }, inner.config.timeouts.presence).await? {
+            Reply::Online(list) => Ok(list
+                .into_iter()
+                .map(|(peer_id, online)| PeerOnlineStatus {
+                    peer_id,
+                    online_state: if online {
+                        PeerOnlineState::Online
+                    } else {
+                        PeerOnlineState::Offline
+                    },
+                })
+                .collect()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Subscribes to peers' online state. After success, a
+    /// [`RtmEvent::PeersOnlineStatusChanged`] reports their current states; later changes follow.
+    /// At most 512 peers in total (`OVERFLOW`, 6).
+    #[doc(alias = "subscribePeersOnlineStatus")]
+    pub async fn subscribe_peers_online_status(
+        &self,
+        peer_ids: &[impl AsRef<str>],
+    ) -> RtmResult<(), PeerSubscriptionStatusErr> {
+        let inner = &self.inner;
+        inner.require_session::<PeerSubscriptionStatusErr>()?;
+        let peers = to_strings(peer_ids);
+        if peers.len() > MAX_SUBSCRIBED_PEERS {
+            return Err(RtmError::new(
+                PeerSubscriptionStatusErr::Overflow,
+                format!("{} peers in one call; RTM allows at most {MAX_SUBSCRIBED_PEERS}", peers.len()),
+            ));
+        }
+        check_ids("peer id", &peers, PeerSubscriptionStatusErr::InvalidArgument, MAX_SUBSCRIBED_PEERS)?;
+        inner.allow(Budget::Subscribe, PeerSubscriptionStatusErr::TooOften, "subscribePeersOnlineStatus")?;
+        let added = peers.clone();
+        let effect: Effect = Box::new(move |inner, result| {
+            if result.is_ok() {
+                inner.core.lock().subscriptions.extend(added);
+            }
+        });
+        inner
+            .call(Request::Subscribe { peers }, inner.config.timeouts.presence, Some(effect))
+            .await
+            .map(|_| ())
+            .map_err(CallError::into_rtm)
+    }
+
+    /// Stops following peers' online state.
+    #[doc(alias = "unsubscribePeersOnlineStatus")]
+    pub async fn unsubscribe_peers_online_status(
+        &self,
+        peer_ids: &[impl AsRef<str>],
+    ) -> RtmResult<(), PeerSubscriptionStatusErr> {
+        let inner = &self.inner;
+        inner.require_session::<PeerSubscriptionStatusErr>()?;
+        let peers = to_strings(peer_ids);
+        if peers.len() > MAX_SUBSCRIBED_PEERS {
+            return Err(RtmError::new(
+                PeerSubscriptionStatusErr::Overflow,
+                format!("{} peers in one call; RTM allows at most {MAX_SUBSCRIBED_PEERS}", peers.len()),
+            ));
+        }
+        check_ids("peer id", &peers, PeerSubscriptionStatusErr::InvalidArgument, MAX_SUBSCRIBED_PEERS)?;
+        inner.allow(Budget::Unsubscribe, PeerSubscriptionStatusErr::TooOften, "unsubscribePeersOnlineStatus")?;
+        let removed = peers.clone();
+        let effect: Effect = Box::new(move |inner, result| {
+            if result.is_ok() {
+                let mut core = inner.core.lock();
+                for p in &removed {
+                    core.subscriptions.remove(p);
+                }
+            }
+        });
+        inner
+            .call(Request::Unsubscribe { peers }, inner.config.timeouts.presence, Some(effect))
+            .await
+            .map(|_| ())
+            .map_err(CallError::into_rtm)
+    }
+
+    /// The peers this client is subscribed to, sorted.
+    #[doc(alias = "queryPeersBySubscriptionOption")]
+    pub async fn query_peers_by_subscription_option(
+        &self,
+        option: PeerSubscriptionOption,
+    ) -> RtmResult<Vec<String>, QueryPeersBySubscriptionOptionErr> {
+        let inner = &self.inner;
+        inner.require_session::<QueryPeersBySubscriptionOptionErr>()?;
+        inner.allow(
+            Budget::QuerySubscription,
+            QueryPeersBySubscriptionOptionErr::TooOften,
+            "queryPeersBySubscriptionOption",
+        )?;
+        match option {
+            PeerSubscriptionOption::OnlineStatus => {
+                Ok(inner.core.lock().subscriptions.iter().cloned().collect())
+            }
+        }
+    }
+
+    async fn write_user_attributes(
+        &self,
+        what: &str,
+        op: AttributeOp<RtmAttribute>,
+    ) -> RtmResult<(), AttributeOperationErr> {
+        let inner = &self.inner;
+        inner.require_session::<AttributeOperationErr>()?;
+        check_attribute_op(&op, |a| (a.key.as_str(), a.value.as_str()))?;
+        inner.allow(Budget::UserAttributeWrite, AttributeOperationErr::TooOften, what)?;
+        inner
+            .op(Request::UserAttributes(op), inner.config.timeouts.attributes)
+            .await
+            .map(|_| ())
+    }
+
+    /// Replaces all of the local user's attributes.
+    #[doc(alias = "setLocalUserAttributes")]
+    pub async fn set_local_user_attributes(&self, attributes: &[RtmAttribute]) -> RtmResult<(), AttributeOperationErr> {
+        self.write_user_attributes("setLocalUserAttributes", AttributeOp::Set(attributes.to_vec()))
+            .await
+    }
+
+    /// Adds or updates local user attributes by key.
+    #[doc(alias = "addOrUpdateLocalUserAttributes")]
+    pub async fn add_or_update_local_user_attributes(
+        &self,
+        attributes: &[RtmAttribute],
+    ) -> RtmResult<(), AttributeOperationErr> {
+        self.write_user_attributes(
+            "addOrUpdateLocalUserAttributes",
+            AttributeOp::AddOrUpdate(attributes.to_vec()),
+        )
+        .await
+    }
+
+    /// Deletes local user attributes by key.
+    #[doc(alias = "deleteLocalUserAttributesByKeys")]
+    pub async fn delete_local_user_attributes_by_keys(
+        &self,
+        keys: &[impl AsRef<str>],
+    ) -> RtmResult<(), AttributeOperationErr> {
+        self.write_user_attributes(
+            "deleteLocalUserAttributesByKeys",
+            AttributeOp::DeleteKeys(to_strings(keys)),
+        )
+        .await
+    }
+
+    /// Deletes all local user attributes.
+    #[doc(alias = "clearLocalUserAttributes")]
+    pub async fn clear_local_user_attributes(&self) -> RtmResult<(), AttributeOperationErr> {
+        self.write_user_attributes("clearLocalUserAttributes", AttributeOp::Clear)
+            .await
+    }
+
+    async fn read_user_attributes(
+        &self,
+        user_id: &str,
+        keys: Option<Vec<String>>,
+    ) -> RtmResult<Vec<RtmAttribute>, AttributeOperationErr> {
+        let inner = &self.inner;
+        inner.require_session::<AttributeOperationErr>()?;
+        ids::validate("user id", user_id)
+            .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
+        if let Some(keys) = &keys {
+            check_keys(keys).map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
+        }
+        inner.allow(Budget::UserAttributeRead, AttributeOperationErr::TooOften, "getUserAttributes")?;
+        let request = Request::GetUserAttributes {
+            user: user_id.to_string(),
+            keys,
+        };
+        match inner.op(request, inner.config.timeouts.attributes).await? {
+            Reply::UserAttributes(v) => Ok(v),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// All attributes of a user (local or remote). An offline user gives `USER_NOT_FOUND` (6).
+    #[doc(alias = "getUserAttributes")]
+    pub async fn get_user_attributes(&self, user_id: &str) -> RtmResult<Vec<RtmAttribute>, AttributeOperationErr> {
+        self.read_user_attributes(user_id, None).await
+    }
+
+    /// Some attributes of a user, by key (absent keys are left out).
+    #[doc(alias = "getUserAttributesByKeys")]
+    pub async fn get_user_attributes_by_keys(
+        &self,
+        user_id: &str,
+        keys: &[impl AsRef<str>],
+    ) -> RtmResult<Vec<RtmAttribute>, AttributeOperationErr> {
+        self.read_user_attributes(user_id, Some(to_strings(keys))).await
+    }
+
+    async fn write_channel_attributes(
+        &self,
+        what: &str,
+        channel_id: &str,
+        op: AttributeOp<ChannelAttribute>,
+        options: ChannelAttributeOptions,
+    ) -> RtmResult<(), AttributeOperationErr> {
+        let inner = &self.inner;
+        inner.require_session::<AttributeOperationErr>()?;
+        ids::validate("channel id", channel_id)
+            .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
+        check_attribute_op(&op, |a| (a.key.as_str(), a.value.as_str()))?;
+        inner.allow(Budget::ChannelAttributeWrite, AttributeOperationErr::TooOften, what)?;
+        let request = Request::ChannelAttributes {
+            channel: channel_id.to_string(),
+            op,
+            notify: options.enable_notification_to_channel_members,
+        };
+        inner.op(request, inner.config.timeouts.attributes).await.map(|_| ())
+    }
+
+    /// Replaces all attributes of a channel (no need to be a member).
+    #[doc(alias = "setChannelAttributes")]
+    pub async fn set_channel_attributes(
+        &self,
+        channel_id: &str,
+        attributes: &[ChannelAttribute],
+        options: ChannelAttributeOptions,
+    ) -> RtmResult<(), AttributeOperationErr> {
+        self.write_channel_attributes("setChannelAttributes", channel_id, AttributeOp::Set(attributes.to_vec()), options)
+            .await
+    }
+
+    /// Adds or updates channel attributes by key.
+    #[doc(alias = "addOrUpdateChannelAttributes")]
+    pub async fn add_or_update_channel_attributes(
+        &self,
+        channel_id: &str,
+        attributes: &[ChannelAttribute],
+        options: ChannelAttributeOptions,
+    ) -> RtmResult<(), AttributeOperationErr> {
+        self.write_channel_attributes(
+            "addOrUpdateChannelAttributes",
+            channel_id,
+            AttributeOp::AddOrUpdate(attributes.to_vec()),
+            options,
+        )
+        .await
+    }
+
+    /// Deletes channel attributes by key.
+    #[doc(alias = "deleteChannelAttributesByKeys")]
+    pub async fn delete_channel_attributes_by_keys(
+        &self,
+        channel_id: &str,
+        keys: &[impl AsRef<str>],
+        options: ChannelAttributeOptions,
+    ) -> RtmResult<(), AttributeOperationErr> {
+        self.write_channel_attributes(
+            "deleteChannelAttributesByKeys",
+            channel_id,
+            AttributeOp::DeleteKeys(to_strings(keys)),
+            options,
+        )
+        .await
+    }
+
+    /// Deletes all attributes of a channel.
+    #[doc(alias = "clearChannelAttributes")]
+    pub async fn clear_channel_attributes(
+        &self,
+        channel_id: &str,
+        options: ChannelAttributeOptions,
+    ) -> RtmResult<(), AttributeOperationErr> {
+        self.write_channel_attributes("clearChannelAttributes", channel_id, AttributeOp::Clear, options)
+            .await
+    }
+
+    async fn read_channel_attributes(
+        &self,
+        channel_id: &str,
+        keys: Option<Vec<String>>,
+    ) -> RtmResult<Vec<ChannelAttribute>, AttributeOperationErr> {
+        let inner = &self.inner;
+        inner.require_session::<AttributeOperationErr>()?;
+        ids::validate("channel id", channel_id)
+            .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
+        if let Some(keys) = &keys {
+            check_keys(keys).map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
+        }
+        inner.allow(Budget::ChannelAttributeRead, AttributeOperationErr::TooOften, "getChannelAttributes")?;
+        let request = Request::GetChannelAttributes {
+            channel: channel_id.to_string(),
+            keys,
+        };
+        match inner.op(request, inner.config.timeouts.attributes).await? {
+            Reply::ChannelAttributes(v) => Ok(v),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// All attributes of a channel (no need to be a member).
+    #[doc(alias = "getChannelAttributes")]
+    pub async fn get_channel_attributes(&self, channel_id: &str) -> RtmResult<Vec<ChannelAttribute>, AttributeOperationErr> {
+        self.read_channel_attributes(channel_id, None).await
+    }
+
+    /// Some attributes of a channel, by key.
+    #[doc(alias = "getChannelAttributesByKeys")]
+    pub async fn get_channel_attributes_by_keys(
+        &self,
+        channel_id: &str,
+        keys: &[impl AsRef<str>],
+    ) -> RtmResult<Vec<ChannelAttribute>, AttributeOperationErr> {
+        self.read_channel_attributes(channel_id, Some(to_strings(keys))).await
+    }
+
+    /// Member counts of up to 32 channels, in the order asked; 0 for a channel nobody is in.
+    #[doc(alias = "getChannelMemberCount")]
+    pub async fn get_channel_member_count(
+        &self,
+        channel_ids: &[impl AsRef<str>],
+    ) -> RtmResult<Vec<ChannelMemberCount>, GetChannelMemberCountErrCode> {
+        let inner = &self.inner;
+        inner.require_session::<GetChannelMemberCountErrCode>()?;
+        let channels = to_strings(channel_ids);
+        if channels.len() > MAX_MEMBER_COUNT_CHANNELS {
+            return Err(RtmError::new(
+                GetChannelMemberCountErrCode::ExceedLimit,
+                format!(
+                    "{} channels in one call; RTM allows at most {MAX_MEMBER_COUNT_CHANNELS}",
+                    channels.len()
+                ),
+            ));
+        }
+        check_ids("channel id", &channels, GetChannelMemberCountErrCode::InvalidArgument, MAX_MEMBER_COUNT_CHANNELS)?;
+        inner.allow(
+            Budget::ChannelMemberCount,
+            GetChannelMemberCountErrCode::TooOften,
+            "getChannelMemberCount",
+        )?;
+        match inner.op(Request::MemberCount { channels }, inner.config.timeouts.member_count).await? {
+            Reply::Counts(v) => Ok(v
+                .into_iter()
+                .map(|(channel_id, count)| ChannelMemberCount { channel_id, count })
+                .collect()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// A channel object (RTM `createChannel`); the same id gives the same channel object.
+    /// Allowed before login.
+    #[doc(alias = "createChannel")]
+    pub fn create_channel(&self, channel_id: &str) -> RtmResult<RtmChannel, CreateChannelErr> {
+        ids::validate("channel id", channel_id)
+            .map_err(|e| RtmError::new(CreateChannelErr::InvalidArgument, e))?;
+        let mut core = self.inner.core.lock();
+        if core.released {
+            return Err(RtmError::new(CreateChannelErr::NotInitialized, "the client was released"));
+        }
+        let shared = core
+            .channels
+            .entry(channel_id.to_string())
+            .or_insert_with(|| Arc::new(ChannelShared::new(channel_id)))
+            .clone();
+        Ok(RtmChannel::new(self.inner.clone(), shared))
+    }
+
+    /// The call manager (RTM `getRtmCallManager`).
+    #[doc(alias = "getRtmCallManager")]
+    pub fn call_manager(&self) -> RtmCallManager {
+        RtmCallManager::new(self.inner.clone())
+    }
+
+    /// Releases the client: ends the session at once (as a link loss would), ends every event
+    /// stream, and makes later calls fail with `NOT_INITIALIZED` (101).
+    pub fn release(&self) {
+        let inner = &self.inner;
+        if std::mem::replace(&mut inner.core.lock().released, true) {
+            return;
+        }
+        inner.drop_link();
+        inner.clear_session();
+        inner.core.lock().state = ConnectionState_(ConnectionState::Disconnected);
+        inner.listeners.lock().clear();
+    }
+}
+
+/// Checks the arguments of an attribute write.
+fn check_attribute_op<A>(
+    op: &AttributeOp<A>,
+    pair: impl Fn(&A) -> (&str, &str),
+) -> Result<(), RtmError<AttributeOperationErr>> {
+    let problem = match op {
+        AttributeOp::Set(items) | AttributeOp::AddOrUpdate(items) => {
+            check_pairs(items.iter().map(pair)).err()
+        }
+        AttributeOp::DeleteKeys(keys) => check_keys(keys).err().map(|e| (false, e)),
+        AttributeOp::Clear => None,
+    };
+    match problem {
+        None => Ok(()),
+        Some((true, e)) => Err(RtmError::new(AttributeOperationErr::SizeOverflow, e)),
+        Some((false, e)) => Err(RtmError::new(AttributeOperationErr::InvalidArgument, e)),
+    }
+}

@@ -1,0 +1,41 @@
+//! The RTM 1.x core: an async, idiomatic Rust rendering of the RTM 1.x client API
+//! (spec/rtm-1x.md §1–§3), faithful to its codes, limits, timers and event order.
+//!
+//! | RTM 1.x | here |
+//! |---|---|
+//! | `createInstance` / `initialize` | [`RtmClient::new`], [`RtmClient::builder`] |
+//! | `IRtmServiceEventHandler`, `IChannelEventHandler`, `IRtmCallEventHandler` | [`RtmClient::subscribe`] → [`RtmEvent`] |
+//! | `IChannel` | [`RtmChannel`] |
+//! | `IRtmCallManager`, `ILocalCallInvitation`, `IRemoteCallInvitation` | [`RtmCallManager`], [`LocalInvitation`], [`RemoteInvitation`] |
+//! | `IMessage` | [`RtmMessage`] |
+//! | result callbacks with error codes | `async fn` → `Result<T, RtmError<Code>>` |
+
+#[macro_use]
+mod error;
+pub mod attributes;
+mod call;
+mod channel;
+mod client;
+mod config;
+mod enums;
+mod events;
+pub mod ids;
+pub mod limits;
+mod message;
+
+pub use attributes::{
+    ChannelAttribute, ChannelAttributeOptions, ChannelMember, ChannelMemberCount,
+    PeerOnlineStatus, RtmAttribute,
+};
+pub use call::{LocalInvitation, RemoteInvitation, RtmCallManager};
+pub use channel::RtmChannel;
+pub use client::{RtmClient, RtmClientBuilder};
+pub use config::{ClientConfig, Timeouts};
+pub use enums::*;
+pub use error::*;
+pub use events::{CallEvent, ChannelEvent, EventStream, RtmEvent};
+pub use limits::RateLimits;
+pub use message::{
+    MessagePayload, PeerDelivery, RtmMessage, SendMessageOptions, END_CALL_PREFIX,
+    MAX_MESSAGE_BYTES,
+};

@@ -1,0 +1,236 @@
+//! Channels: membership with member events, throttled member counts, channel messages.
+
+use super::state::State;
+use super::{ConnId, System};
+use crate::rtm::{ChannelMessageErrCode, GetMembersErr, LeaveChannelErr, RtmMessage};
+use crate::transport::protocol::{Event, Failure, Reply};
+use tokio::time::Instant;
+
+impl System {
+    pub(super) fn join(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        user: &str,
+        channel_id: String,
+        after: &mut Vec<(ConnId, Event)>,
+    ) -> Result<Reply, Failure> {
+        let app = st.app(app_id);
+        let Some(me) = app.users.get_mut(user) else {
+            return Err(Failure { code: 1, detail: "session ended".into() });
+        };
+        me.channels.insert(channel_id.clone());
+        let conn = me.conn;
+        let channel = app.channels.entry(channel_id.clone()).or_default();
+        if !channel.add(user) {
+            return Ok(Reply::Done);
+        }
+        channel.wipe_generation = None;
+        let count = channel.len();
+        let others: Vec<String> = if count > self.inner.config.member_event_limit {
+            Vec::new()
+        } else {
+            channel.members_in_order().filter(|m| *m != user).cloned().collect()
+        };
+        for other in others {
+            st.send_to_user(
+                app_id,
+                &other,
+                Event::MemberJoined {
+                    channel: channel_id.clone(),
+                    user: user.to_string(),
+                },
+            );
+        }
+        // The joiner learns the count right after its join succeeds; the others, throttled.
+        after.push((
+            conn,
+            Event::MemberCount {
+                channel: channel_id.clone(),
+                count: count as u32,
+            },
+        ));
+        self.member_count_changed(st, app_id, &channel_id);
+        Ok(Reply::Done)
+    }
+
+    pub(super) fn leave(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        user: &str,
+        channel_id: &str,
+    ) -> Result<Reply, Failure> {
+        let app = st.app(app_id);
+        let joined = app
+            .users
+            .get_mut(user)
+            .is_some_and(|me| me.channels.remove(channel_id));
+        if !joined {
+            return Err(Failure::new(
+                LeaveChannelErr::NotInChannel,
+                format!("{user} is not in channel {channel_id}"),
+            ));
+        }
+        self.remove_member(st, app_id, user, channel_id);
+        Ok(Reply::Done)
+    }
+
+    /// Takes `user` out of a channel and tells the other members.
+    pub(super) fn remove_member(&self, st: &mut State, app_id: &str, user: &str, channel_id: &str) {
+        let limit = self.inner.config.member_event_limit;
+        let app = st.app(app_id);
+        let Some(channel) = app.channels.get_mut(channel_id) else {
+            return;
+        };
+        let before = channel.len();
+        if !channel.remove(user) {
+            return;
+        }
+        let others: Vec<String> = if before > limit {
+            Vec::new()
+        } else {
+            channel.members_in_order().cloned().collect()
+        };
+        let empty = channel.is_empty();
+        for other in others {
+            st.send_to_user(
+                app_id,
+                &other,
+                Event::MemberLeft {
+                    channel: channel_id.to_string(),
+                    user: user.to_string(),
+                },
+            );
+        }
+        if empty {
+            self.schedule_attribute_wipe(st, app_id, channel_id);
+        } else {
+            self.member_count_changed(st, app_id, channel_id);
+        }
+    }
+
+    /// Sends the new member count to members at most once per interval (1 s at ≤ 512 members,
+    /// 3 s above).
+    pub(super) fn member_count_changed(&self, st: &mut State, app_id: &str, channel_id: &str) {
+        let config = &self.inner.config;
+        let Some(channel) = st.app(app_id).channels.get_mut(channel_id) else {
+            return;
+        };
+        if channel.count_update_pending {
+            return;
+        }
+        let interval = if channel.len() > config.member_event_limit {
+            config.member_count_interval_large
+        } else {
+            config.member_count_interval
+        };
+        let wait = match channel.last_count_sent {
+            Some((_, at)) => interval.saturating_sub(at.elapsed()),
+            None => std::time::Duration::ZERO,
+        };
+        if wait.is_zero() {
+            self.send_member_count(st, app_id, channel_id);
+            return;
+        }
+        channel.count_update_pending = true;
+        let (app_id, channel_id) = (app_id.to_string(), channel_id.to_string());
+        self.after(wait, move |system, st| {
+            if let Some(c) = st.apps.get_mut(&app_id).and_then(|a| a.channels.get_mut(&channel_id)) {
+                c.count_update_pending = false;
+                system.send_member_count(st, &app_id, &channel_id);
+            }
+        });
+    }
+
+    fn send_member_count(&self, st: &mut State, app_id: &str, channel_id: &str) {
+        let Some(channel) = st.app(app_id).channels.get_mut(channel_id) else {
+            return;
+        };
+        let count = channel.len() as u32;
+        if channel.last_count_sent.is_some_and(|(c, _)| c == count) || count == 0 {
+            return;
+        }
+        channel.last_count_sent = Some((count, Instant::now()));
+        let members: Vec<String> = channel.members_in_order().cloned().collect();
+        for m in members {
+            st.send_to_user(
+                app_id,
+                &m,
+                Event::MemberCount {
+                    channel: channel_id.to_string(),
+                    count,
+                },
+            );
+        }
+    }
+
+    pub(super) fn member_counts(&self, st: &mut State, app_id: &str, channels: Vec<String>) -> Reply {
+        let app = st.app(app_id);
+        Reply::Counts(
+            channels
+                .into_iter()
+                .map(|c| {
+                    let n = app.channels.get(&c).map_or(0, |ch| ch.len() as u32);
+                    (c, n)
+                })
+                .collect(),
+        )
+    }
+
+    pub(super) fn send_channel(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        from: &str,
+        channel_id: &str,
+        message: RtmMessage,
+    ) -> Result<Reply, Failure> {
+        let now_ms = self.inner.now_ms();
+        let app = st.app(app_id);
+        let Some(channel) = app.channels.get(channel_id).filter(|c| c.contains(from)) else {
+            return Err(Failure::new(
+                ChannelMessageErrCode::Failure,
+                format!("{from} is not in channel {channel_id}; join it before sending"),
+            ));
+        };
+        let message = message.stamped(now_ms, false);
+        let targets: Vec<ConnId> = channel
+            .members_in_order()
+            .filter(|m| m.as_str() != from)
+            .filter_map(|m| app.users.get(m).map(|u| u.conn))
+            .collect();
+        for conn in targets {
+            st.send(
+                conn,
+                crate::transport::protocol::Down::Event(Event::ChannelMessage {
+                    channel: channel_id.to_string(),
+                    from: from.to_string(),
+                    message: message.clone(),
+                }),
+            );
+        }
+        Ok(Reply::Done)
+    }
+
+    pub(super) fn get_members(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        user: &str,
+        channel_id: &str,
+    ) -> Result<Reply, Failure> {
+        let cap = self.inner.config.get_members_cap;
+        let app = st.app(app_id);
+        let Some(channel) = app.channels.get(channel_id).filter(|c| c.contains(user)) else {
+            return Err(Failure::new(
+                GetMembersErr::NotInChannel,
+                format!("{user} is not in channel {channel_id}"),
+            ));
+        };
+        // Above the cap, the most recently joined members are returned, oldest first.
+        let mut members: Vec<String> = channel.members_in_order().rev().take(cap).cloned().collect();
+        members.reverse();
+        Ok(Reply::Members(members))
+    }
+}

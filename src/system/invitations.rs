@@ -1,0 +1,337 @@
+//! Invitation relay (spec/rtm-1x.md §2.5): the system carries invitations between caller and
+//! callee, and owns their timers — callee offline or silent (30 s), no answer (60 s), accept not
+//! acknowledged by the caller (5 s).
+
+use super::state::{Invitation, InvitationPhase, State};
+use super::{ConnId, System};
+use crate::rtm::{InvitationApiCallErrCode, LocalInvitationErrCode, RemoteInvitationErrCode};
+use crate::transport::protocol::{CallId, Event, Failure, InviteFailure, Reply};
+
+impl System {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn invite(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        caller: &str,
+        call_id: CallId,
+        callee: String,
+        content: String,
+        channel_id: String,
+    ) -> Reply {
+        let app = st.app(app_id);
+        let generation = app.generation();
+        let online = app.users.contains_key(&callee);
+        let key = (caller.to_string(), call_id);
+        app.invitations.insert(
+            key.clone(),
+            Invitation {
+                callee: callee.clone(),
+                content: content.clone(),
+                channel_id: channel_id.clone(),
+                phase: if online {
+                    InvitationPhase::Delivered
+                } else {
+                    InvitationPhase::WaitingForCallee
+                },
+                generation,
+            },
+        );
+        if online {
+            st.send_to_user(
+                app_id,
+                &callee,
+                Event::InviteReceived {
+                    caller: caller.to_string(),
+                    call_id,
+                    content,
+                    channel_id,
+                },
+            );
+        }
+        // Offline for the whole wait → PEER_OFFLINE; online but never acknowledged → NO_RESPONSE.
+        let app_id = app_id.to_string();
+        self.after(self.inner.config.invitation_peer_wait, move |system, st| {
+            let code = match system.phase_if_current(st, &app_id, &key, generation) {
+                Some(InvitationPhase::WaitingForCallee) => LocalInvitationErrCode::PeerOffline,
+                Some(InvitationPhase::Delivered) => LocalInvitationErrCode::PeerNoResponse,
+                _ => return,
+            };
+            let inv = st.app(&app_id).invitations.remove(&key);
+            if let Some(inv) = inv {
+                system.fail_local(st, &app_id, &key.0, &inv.callee, key.1, code);
+            }
+        });
+        Reply::Done
+    }
+
+    fn phase_if_current(
+        &self,
+        st: &State,
+        app_id: &str,
+        key: &(String, CallId),
+        generation: u64,
+    ) -> Option<InvitationPhase> {
+        st.apps
+            .get(app_id)?
+            .invitations
+            .get(key)
+            .filter(|i| i.generation == generation)
+            .map(|i| i.phase)
+    }
+
+    fn fail_local(
+        &self,
+        st: &State,
+        app_id: &str,
+        caller: &str,
+        callee: &str,
+        call_id: CallId,
+        code: LocalInvitationErrCode,
+    ) {
+        st.send_to_user(
+            app_id,
+            caller,
+            Event::InviteFailed {
+                peer: callee.to_string(),
+                call_id,
+                failure: InviteFailure::Local(code),
+            },
+        );
+    }
+
+    fn fail_remote(
+        &self,
+        st: &State,
+        app_id: &str,
+        caller: &str,
+        callee: &str,
+        call_id: CallId,
+        code: RemoteInvitationErrCode,
+    ) {
+        st.send_to_user(
+            app_id,
+            callee,
+            Event::InviteFailed {
+                peer: caller.to_string(),
+                call_id,
+                failure: InviteFailure::Remote(code),
+            },
+        );
+    }
+
+    /// A callee logged in: invitations waiting for it are delivered after its login reply.
+    pub(super) fn deliver_waiting_invitations(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        callee: &str,
+        conn: ConnId,
+        after: &mut Vec<(ConnId, Event)>,
+    ) {
+        let app = st.app(app_id);
+        let mut waiting: Vec<(&(String, CallId), &mut Invitation)> = app
+            .invitations
+            .iter_mut()
+            .filter(|(_, i)| i.callee == callee && i.phase == InvitationPhase::WaitingForCallee)
+            .collect();
+        waiting.sort_by_key(|(_, i)| i.generation);
+        for ((caller, call_id), inv) in waiting {
+            inv.phase = InvitationPhase::Delivered;
+            after.push((
+                conn,
+                Event::InviteReceived {
+                    caller: caller.clone(),
+                    call_id: *call_id,
+                    content: inv.content.clone(),
+                    channel_id: inv.channel_id.clone(),
+                },
+            ));
+        }
+    }
+
+    /// The callee's client got the invitation: the caller learns it, the answer timer starts.
+    pub(super) fn invite_received(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        callee: &str,
+        caller: String,
+        call_id: CallId,
+    ) {
+        let app = st.app(app_id);
+        let generation = app.generation();
+        let key = (caller, call_id);
+        let Some(inv) = app
+            .invitations
+            .get_mut(&key)
+            .filter(|i| i.callee == callee && i.phase == InvitationPhase::Delivered)
+        else {
+            return;
+        };
+        inv.phase = InvitationPhase::Received;
+        inv.generation = generation;
+        st.send_to_user(app_id, &key.0, Event::InviteReceivedByPeer { call_id });
+        let app_id = app_id.to_string();
+        self.after(self.inner.config.invitation_expiry, move |system, st| {
+            if system.phase_if_current(st, &app_id, &key, generation)
+                != Some(InvitationPhase::Received)
+            {
+                return;
+            }
+            if let Some(inv) = st.app(&app_id).invitations.remove(&key) {
+                system.fail_remote(
+                    st,
+                    &app_id,
+                    &key.0,
+                    &inv.callee,
+                    key.1,
+                    RemoteInvitationErrCode::InvitationExpire,
+                );
+                system.fail_local(
+                    st,
+                    &app_id,
+                    &key.0,
+                    &inv.callee,
+                    key.1,
+                    LocalInvitationErrCode::InvitationExpire,
+                );
+            }
+        });
+    }
+
+    pub(super) fn cancel_invite(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        caller: &str,
+        call_id: CallId,
+    ) -> Result<Reply, Failure> {
+        let key = (caller.to_string(), call_id);
+        let Some(inv) = st.app(app_id).invitations.remove(&key) else {
+            return Err(Failure::new(
+                InvitationApiCallErrCode::AlreadyEnd,
+                "the invitation has already ended",
+            ));
+        };
+        // The callee sees the cancel before the caller's reply (shim-contract §8).
+        if inv.phase != InvitationPhase::WaitingForCallee {
+            st.send_to_user(
+                app_id,
+                &inv.callee,
+                Event::InviteCanceled {
+                    caller: caller.to_string(),
+                    call_id,
+                },
+            );
+        }
+        Ok(Reply::Done)
+    }
+
+    pub(super) fn accept_invite(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        callee: &str,
+        caller: String,
+        call_id: CallId,
+        response: String,
+    ) -> Result<Reply, Failure> {
+        let app = st.app(app_id);
+        let generation = app.generation();
+        let key = (caller, call_id);
+        let caller_online = app.users.contains_key(&key.0);
+        let Some(inv) = app.invitations.get_mut(&key).filter(|i| i.callee == callee) else {
+            return Err(Failure::new(
+                InvitationApiCallErrCode::AlreadyEnd,
+                "the invitation has already ended",
+            ));
+        };
+        if !caller_online {
+            app.invitations.remove(&key);
+            self.fail_remote(st, app_id, &key.0, callee, call_id, RemoteInvitationErrCode::PeerOffline);
+            return Ok(Reply::Done);
+        }
+        inv.phase = InvitationPhase::Accepting;
+        inv.generation = generation;
+        st.send_to_user(app_id, &key.0, Event::InviteAccepted { call_id, response });
+        let app_id = app_id.to_string();
+        self.after(self.inner.config.invitation_accept_ack_wait, move |system, st| {
+            if system.phase_if_current(st, &app_id, &key, generation)
+                != Some(InvitationPhase::Accepting)
+            {
+                return;
+            }
+            if let Some(inv) = st.app(&app_id).invitations.remove(&key) {
+                system.fail_remote(
+                    st,
+                    &app_id,
+                    &key.0,
+                    &inv.callee,
+                    key.1,
+                    RemoteInvitationErrCode::AcceptFailure,
+                );
+            }
+        });
+        Ok(Reply::Done)
+    }
+
+    /// The caller saw the accept: the callee's invitation completes.
+    pub(super) fn accept_seen(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        caller: &str,
+        callee: String,
+        call_id: CallId,
+    ) {
+        let key = (caller.to_string(), call_id);
+        let app = st.app(app_id);
+        let accepting = app
+            .invitations
+            .get(&key)
+            .is_some_and(|i| i.callee == callee && i.phase == InvitationPhase::Accepting);
+        if accepting {
+            app.invitations.remove(&key);
+            st.send_to_user(
+                app_id,
+                &callee,
+                Event::InviteAcceptConfirmed {
+                    caller: caller.to_string(),
+                    call_id,
+                },
+            );
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn refuse_invite(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        callee: &str,
+        caller: String,
+        call_id: CallId,
+        response: String,
+        after: &mut Vec<(ConnId, Event)>,
+    ) -> Result<Reply, Failure> {
+        let key = (caller, call_id);
+        let app = st.app(app_id);
+        let found = app
+            .invitations
+            .get(&key)
+            .is_some_and(|i| i.callee == callee);
+        if !found {
+            return Err(Failure::new(
+                InvitationApiCallErrCode::AlreadyEnd,
+                "the invitation has already ended",
+            ));
+        }
+        app.invitations.remove(&key);
+        // The callee's reply goes first; the caller hears of the refusal after it.
+        if let Some(conn) = st.conn_of(app_id, &key.0) {
+            after.push((conn, Event::InviteRefused { call_id, response }));
+        }
+        Ok(Reply::Done)
+    }
+}

@@ -1,0 +1,181 @@
+//! Peer routing with the offline cache, online-state queries and subscriptions.
+
+use super::state::{CachedMessage, State};
+use super::System;
+use crate::rtm::{PeerDelivery, PeerMessageErrCode, PeerOnlineState, PeerSubscriptionStatusErr, RtmMessage};
+use crate::transport::protocol::{Down, Event, Failure, Reply};
+use tokio::time::Instant;
+
+impl System {
+    pub(super) fn send_peer(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        from: &str,
+        to: String,
+        message: RtmMessage,
+        offline: bool,
+    ) -> Result<Reply, Failure> {
+        let now_ms = self.inner.now_ms();
+        if let Some(conn) = st.conn_of(app_id, &to) {
+            let message = message.stamped(now_ms, false);
+            st.send(
+                conn,
+                Down::Event(Event::PeerMessage {
+                    from: from.to_string(),
+                    message,
+                }),
+            );
+            return Ok(Reply::PeerSent(PeerDelivery::Received));
+        }
+        if !offline {
+            return Err(Failure::new(
+                PeerMessageErrCode::PeerUnreachable,
+                format!("{to} is offline and offline messaging was not enabled"),
+            ));
+        }
+        let cap = self.inner.config.offline_cache_per_user;
+        let ttl = self.inner.config.offline_cache_ttl;
+        let queue = st.app(app_id).offline.entry(to).or_default();
+        let now = Instant::now();
+        while queue.front().is_some_and(|m| now.duration_since(m.kept_at) >= ttl) {
+            queue.pop_front();
+        }
+        if cap == 0 {
+            return Ok(Reply::PeerSent(PeerDelivery::CachedByServer));
+        }
+        while queue.len() >= cap {
+            queue.pop_front();
+        }
+        queue.push_back(CachedMessage {
+            from: from.to_string(),
+            message: message.stamped(now_ms, true),
+            kept_at: now,
+        });
+        Ok(Reply::PeerSent(PeerDelivery::CachedByServer))
+    }
+
+    /// Removes and returns, oldest first, the messages kept for `user` that have not expired.
+    pub(super) fn take_offline_messages(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        user: &str,
+    ) -> Vec<Event> {
+        let ttl = self.inner.config.offline_cache_ttl;
+        let now = Instant::now();
+        st.app(app_id)
+            .offline
+            .remove(user)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| now.duration_since(m.kept_at) < ttl)
+            .map(|m| Event::PeerMessage {
+                from: m.from,
+                message: m.message,
+            })
+            .collect()
+    }
+
+    pub(super) fn query_online(&self, st: &mut State, app_id: &str, peers: Vec<String>) -> Reply {
+        let app = st.app(app_id);
+        Reply::Online(
+            peers
+                .into_iter()
+                .map(|p| {
+                    let online = app.users.contains_key(&p);
+                    (p, online)
+                })
+                .collect(),
+        )
+    }
+
+    pub(super) fn subscribe(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        user: &str,
+        peers: Vec<String>,
+        after: &mut Vec<(super::ConnId, Event)>,
+    ) -> Result<Reply, Failure> {
+        let app = st.app(app_id);
+        let Some(me) = app.users.get_mut(user) else {
+            return Err(Failure::new(PeerSubscriptionStatusErr::Failure, "session ended"));
+        };
+        let new: Vec<&String> = peers.iter().filter(|p| !me.subscriptions.contains(*p)).collect();
+        if me.subscriptions.len() + new.len() > crate::rtm::limits::MAX_SUBSCRIBED_PEERS {
+            return Err(Failure::new(
+                PeerSubscriptionStatusErr::Overflow,
+                format!(
+                    "subscribing to {} more peers would exceed RTM's {} subscribed peers",
+                    new.len(),
+                    crate::rtm::limits::MAX_SUBSCRIBED_PEERS
+                ),
+            ));
+        }
+        let conn = me.conn;
+        for p in &peers {
+            me.subscriptions.insert(p.clone());
+        }
+        for p in &peers {
+            app.watchers.entry(p.clone()).or_default().insert(user.to_string());
+        }
+        // The first status report follows the reply: the current state of every peer asked.
+        let states = peers
+            .into_iter()
+            .map(|p| {
+                let s = if app.users.contains_key(&p) {
+                    PeerOnlineState::Online
+                } else {
+                    PeerOnlineState::Offline
+                };
+                (p, s)
+            })
+            .collect();
+        after.push((conn, Event::PeerStatus(states)));
+        Ok(Reply::Done)
+    }
+
+    pub(super) fn unsubscribe(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        user: &str,
+        peers: Vec<String>,
+    ) -> Reply {
+        let app = st.app(app_id);
+        if let Some(me) = app.users.get_mut(user) {
+            for p in &peers {
+                me.subscriptions.remove(p);
+            }
+        }
+        for p in &peers {
+            if let Some(w) = app.watchers.get_mut(p) {
+                w.remove(user);
+            }
+        }
+        Reply::Done
+    }
+
+    /// Tells every online subscriber of `user` its new state.
+    pub(super) fn notify_watchers(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        user: &str,
+        state: PeerOnlineState,
+    ) {
+        let watchers: Vec<String> = match st.apps.get(app_id).and_then(|a| a.watchers.get(user)) {
+            Some(w) => w.iter().cloned().collect(),
+            None => return,
+        };
+        for w in watchers {
+            st.send_to_user(
+                app_id,
+                &w,
+                Event::PeerStatus(vec![(user.to_string(), state)]),
+            );
+        }
+    }
+}
+

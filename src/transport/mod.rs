@@ -1,0 +1,41 @@
+//! The boundary between the RTM core and the RTM system.
+//!
+//! A [`Connector`] opens [`Link`]s. The core only ever talks to the system through a link, so
+//! the system can live in the same process ([`InProcessConnector`]) or behind a network.
+
+pub mod inproc;
+pub mod protocol;
+
+pub use inproc::InProcessConnector;
+use protocol::{Down, Up};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// The link was closed; nothing more can be sent on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the link to the RTM system is closed")]
+pub struct LinkClosed;
+
+/// The sending half of a link.
+pub trait LinkSender: Send + Sync {
+    /// Sends one message toward the system. Never blocks.
+    fn send(&self, up: Up) -> Result<(), LinkClosed>;
+    /// Closes the link; the system sees the client go away.
+    fn close(&self);
+}
+
+/// An open link: a sender toward the system and the stream of what the system sends back.
+pub struct Link {
+    /// Toward the system.
+    pub sender: Box<dyn LinkSender>,
+    /// From the system, in order. Ends when the link closes.
+    pub receiver: UnboundedReceiver<Down>,
+}
+
+/// Opens links to an RTM system.
+#[async_trait::async_trait]
+pub trait Connector: Send + Sync + 'static {
+    /// Opens a new link.
+    async fn connect(&self) -> std::io::Result<Link>;
+    /// A short description for logs, such as `"embedded system"`.
+    fn describe(&self) -> String;
+}

@@ -1,0 +1,370 @@
+//! The messages exchanged between an RTM core client and the RTM system.
+//!
+//! In process they travel as these Rust values; a network transport serialises them (serde).
+//! Requests carry an id; the system answers each with exactly one [`Down::Reply`] of that id.
+//! Everything else the system tells a client is a [`Down::Event`].
+
+use crate::rtm::{
+    ChannelAttribute, LocalInvitationErrCode, PeerDelivery, PeerOnlineState, RemoteInvitationErrCode,
+    RtmAttribute, RtmMessage,
+};
+use serde::{Deserialize, Serialize};
+
+/// Id of a request, chosen by the client, unique on its link.
+pub type RequestId = u64;
+
+/// Id of an invitation, chosen by the caller, unique per caller.
+pub type CallId = u64;
+
+/// Client → system.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Up {
+    /// A request that gets one reply.
+    Request {
+        /// Matches the reply.
+        id: RequestId,
+        /// What is asked.
+        body: Request,
+    },
+    /// A notice that gets no reply.
+    Notice(Notice),
+}
+
+/// Operations a client asks of the system.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Request {
+    /// Bind this link to a user of an app.
+    Login {
+        /// The App ID.
+        app_id: String,
+        /// The user id.
+        user_id: String,
+        /// The token, if any.
+        token: Option<String>,
+    },
+    /// End the session.
+    Logout,
+    /// Replace the session's token.
+    RenewToken {
+        /// The new token.
+        token: String,
+    },
+    /// Send a peer message.
+    SendPeer {
+        /// Receiver.
+        to: String,
+        /// The message.
+        message: RtmMessage,
+        /// Keep it for an offline receiver.
+        offline: bool,
+    },
+    /// Ask which peers are online.
+    QueryOnline {
+        /// The peers.
+        peers: Vec<String>,
+    },
+    /// Subscribe to peers' online state.
+    Subscribe {
+        /// The peers.
+        peers: Vec<String>,
+    },
+    /// Unsubscribe from peers' online state.
+    Unsubscribe {
+        /// The peers.
+        peers: Vec<String>,
+    },
+    /// Change the caller's own attributes.
+    UserAttributes(AttributeOp<RtmAttribute>),
+    /// Read a user's attributes (all, or the given keys).
+    GetUserAttributes {
+        /// The user.
+        user: String,
+        /// Only these keys; all when `None`.
+        keys: Option<Vec<String>>,
+    },
+    /// Change a channel's attributes.
+    ChannelAttributes {
+        /// The channel.
+        channel: String,
+        /// The change.
+        op: AttributeOp<ChannelAttribute>,
+        /// Notify members with the new full set.
+        notify: bool,
+    },
+    /// Read a channel's attributes (all, or the given keys).
+    GetChannelAttributes {
+        /// The channel.
+        channel: String,
+        /// Only these keys; all when `None`.
+        keys: Option<Vec<String>>,
+    },
+    /// Count members of channels.
+    MemberCount {
+        /// The channels.
+        channels: Vec<String>,
+    },
+    /// Join a channel.
+    Join {
+        /// The channel.
+        channel: String,
+    },
+    /// Leave a channel.
+    Leave {
+        /// The channel.
+        channel: String,
+    },
+    /// Send a channel message.
+    SendChannel {
+        /// The channel.
+        channel: String,
+        /// The message.
+        message: RtmMessage,
+    },
+    /// List a channel's members.
+    GetMembers {
+        /// The channel.
+        channel: String,
+    },
+    /// Send an invitation.
+    Invite {
+        /// Caller-chosen id.
+        call_id: CallId,
+        /// Callee.
+        callee: String,
+        /// Content.
+        content: String,
+        /// Channel id (for Signaling interop).
+        channel_id: String,
+    },
+    /// Cancel a sent invitation.
+    CancelInvite {
+        /// The invitation.
+        call_id: CallId,
+    },
+    /// Accept a received invitation.
+    AcceptInvite {
+        /// Caller.
+        caller: String,
+        /// The invitation.
+        call_id: CallId,
+        /// Response text.
+        response: String,
+    },
+    /// Refuse a received invitation.
+    RefuseInvite {
+        /// Caller.
+        caller: String,
+        /// The invitation.
+        call_id: CallId,
+        /// Response text.
+        response: String,
+    },
+}
+
+/// A change to an attribute set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum AttributeOp<A> {
+    /// Replace the whole set.
+    Set(Vec<A>),
+    /// Insert or update by key.
+    AddOrUpdate(Vec<A>),
+    /// Delete these keys.
+    DeleteKeys(Vec<String>),
+    /// Delete everything.
+    Clear,
+}
+
+/// Fire-and-forget client → system messages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Notice {
+    /// The callee's client received an invitation.
+    InviteReceived {
+        /// Caller.
+        caller: String,
+        /// The invitation.
+        call_id: CallId,
+    },
+    /// The caller's client saw the callee's accept.
+    AcceptSeen {
+        /// Callee.
+        callee: String,
+        /// The invitation.
+        call_id: CallId,
+    },
+}
+
+/// System → client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Down {
+    /// The answer to a request.
+    Reply {
+        /// The request.
+        id: RequestId,
+        /// Its outcome.
+        result: Result<Reply, Failure>,
+    },
+    /// Something happened.
+    Event(Event),
+}
+
+/// A failed request: an RTM code of the request's own enum, and a description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// RTM code, in the enum of the operation that was asked.
+    pub code: i32,
+    /// What went wrong.
+    pub detail: String,
+}
+
+impl Failure {
+    /// A failure with a code and a description.
+    pub fn new(code: impl crate::rtm::RtmCode, detail: impl Into<String>) -> Self {
+        Failure {
+            code: code.code(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Successful answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// Done, nothing to return.
+    Done,
+    /// How a peer message was delivered.
+    PeerSent(PeerDelivery),
+    /// Online flags, in the order asked.
+    Online(Vec<(String, bool)>),
+    /// User attributes.
+    UserAttributes(Vec<RtmAttribute>),
+    /// Channel attributes.
+    ChannelAttributes(Vec<ChannelAttribute>),
+    /// Member counts, in the order asked.
+    Counts(Vec<(String, u32)>),
+    /// Member ids.
+    Members(Vec<String>),
+}
+
+/// Why the system ended a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KickReason {
+    /// The same user logged in elsewhere.
+    RemoteLogin,
+    /// The user was banned.
+    Banned,
+}
+
+/// Which side of an invitation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InviteFailure {
+    /// The caller's invitation failed.
+    Local(LocalInvitationErrCode),
+    /// The callee's invitation failed.
+    Remote(RemoteInvitationErrCode),
+}
+
+/// Things the system pushes to a client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Event {
+    /// The session was ended by the system.
+    Kicked(KickReason),
+    /// A peer message.
+    PeerMessage {
+        /// Sender.
+        from: String,
+        /// The message, stamped.
+        message: RtmMessage,
+    },
+    /// Subscribed peers' states changed.
+    PeerStatus(Vec<(String, PeerOnlineState)>),
+    /// Someone joined a channel the client is in.
+    MemberJoined {
+        /// The channel.
+        channel: String,
+        /// The member.
+        user: String,
+    },
+    /// Someone left a channel the client is in.
+    MemberLeft {
+        /// The channel.
+        channel: String,
+        /// The member.
+        user: String,
+    },
+    /// A channel's member count.
+    MemberCount {
+        /// The channel.
+        channel: String,
+        /// Its members.
+        count: u32,
+    },
+    /// A channel's full attribute set after a notifying write.
+    ChannelAttributes {
+        /// The channel.
+        channel: String,
+        /// All attributes.
+        attributes: Vec<ChannelAttribute>,
+    },
+    /// A channel message from another member.
+    ChannelMessage {
+        /// The channel.
+        channel: String,
+        /// Sender.
+        from: String,
+        /// The message, stamped.
+        message: RtmMessage,
+    },
+    /// (Callee) an invitation arrived.
+    InviteReceived {
+        /// Caller.
+        caller: String,
+        /// The invitation.
+        call_id: CallId,
+        /// Content.
+        content: String,
+        /// Channel id.
+        channel_id: String,
+    },
+    /// (Caller) the callee received the invitation.
+    InviteReceivedByPeer {
+        /// The invitation.
+        call_id: CallId,
+    },
+    /// (Caller) the callee accepted.
+    InviteAccepted {
+        /// The invitation.
+        call_id: CallId,
+        /// Callee's response.
+        response: String,
+    },
+    /// (Callee) the caller saw the accept: the call is on.
+    InviteAcceptConfirmed {
+        /// Caller.
+        caller: String,
+        /// The invitation.
+        call_id: CallId,
+    },
+    /// (Caller) the callee refused.
+    InviteRefused {
+        /// The invitation.
+        call_id: CallId,
+        /// Callee's response.
+        response: String,
+    },
+    /// (Callee) the caller cancelled.
+    InviteCanceled {
+        /// Caller.
+        caller: String,
+        /// The invitation.
+        call_id: CallId,
+    },
+    /// An invitation failed (caller or callee side).
+    InviteFailed {
+        /// The other party (callee for a local failure, caller for a remote one).
+        peer: String,
+        /// The invitation.
+        call_id: CallId,
+        /// Which side and why.
+        failure: InviteFailure,
+    },
+}
