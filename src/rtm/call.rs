@@ -196,7 +196,7 @@ impl Invitations {
                 channel_id,
             } => {
                 let key = (caller.clone(), call_id);
-                if !self.remote.contains_key(&key) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = self.remote.entry(key) {
                     let inv = RemoteInvitation {
                         data: Arc::new(Mutex::new(RemoteData {
                             call_id,
@@ -208,7 +208,7 @@ impl Invitations {
                             state: RemoteInvitationState::InvitationReceived,
                         })),
                     };
-                    self.remote.insert(key, inv.clone());
+                    slot.insert(inv.clone());
                     out.push(call(CallEvent::RemoteInvitationReceived(inv)));
                 }
                 notice = Some(Notice::InviteReceived { caller, call_id });
@@ -334,7 +334,10 @@ pub struct RtmCallManager {
     client: Arc<ClientInner>,
 }
 
-fn api_err(code: InvitationApiCallErrCode, detail: impl Into<String>) -> RtmError<InvitationApiCallErrCode> {
+fn api_err(
+    code: InvitationApiCallErrCode,
+    detail: impl Into<String>,
+) -> RtmError<InvitationApiCallErrCode> {
     RtmError::new(code, detail)
 }
 
@@ -393,7 +396,10 @@ impl RtmCallManager {
     /// a failure (callee offline 30 s → PEER_OFFLINE, no receipt in 30 s → PEER_NO_RESPONSE,
     /// no answer in 60 s → INVITATION_EXPIRE, not logged in → NOT_LOGGEDIN).
     #[doc(alias = "sendLocalInvitation")]
-    pub async fn send_local_invitation(&self, invitation: &LocalInvitation) -> RtmResult<(), InvitationApiCallErrCode> {
+    pub async fn send_local_invitation(
+        &self,
+        invitation: &LocalInvitation,
+    ) -> RtmResult<(), InvitationApiCallErrCode> {
         let (call_id, callee, content, channel_id) = {
             let d = invitation.data.lock();
             if d.owner != self.owner() {
@@ -419,7 +425,12 @@ impl RtmCallManager {
                     .map_err(|e| api_err(InvitationApiCallErrCode::InvalidArgument, e))?;
             }
             check_text("content", &d.content)?;
-            (d.call_id, d.callee_id.clone(), d.content.clone(), d.channel_id.clone())
+            (
+                d.call_id,
+                d.callee_id.clone(),
+                d.content.clone(),
+                d.channel_id.clone(),
+            )
         };
         if !self.logged_in() {
             invitation.data.lock().state = LocalInvitationState::Failure;
@@ -455,8 +466,10 @@ impl RtmCallManager {
                     CallError::NotLoggedIn => LocalInvitationErrCode::NotLoggedin,
                     _ => LocalInvitationErrCode::PeerNoResponse,
                 };
-                self.client
-                    .emit(call(CallEvent::LocalInvitationFailure { invitation: inv, code }));
+                self.client.emit(call(CallEvent::LocalInvitationFailure {
+                    invitation: inv,
+                    code,
+                }));
             }
         }
         Ok(())
@@ -465,7 +478,10 @@ impl RtmCallManager {
     /// Cancels a sent invitation that is still running. The callee gets
     /// `RemoteInvitationCanceled`, then this client `LocalInvitationCanceled`.
     #[doc(alias = "cancelLocalInvitation")]
-    pub async fn cancel_local_invitation(&self, invitation: &LocalInvitation) -> RtmResult<(), InvitationApiCallErrCode> {
+    pub async fn cancel_local_invitation(
+        &self,
+        invitation: &LocalInvitation,
+    ) -> RtmResult<(), InvitationApiCallErrCode> {
         let call_id = {
             let d = invitation.data.lock();
             if d.owner != self.owner() {
@@ -504,19 +520,28 @@ impl RtmCallManager {
         });
         match self
             .client
-            .call(Request::CancelInvite { call_id }, self.client.config.timeouts.invitation, Some(effect))
+            .call(
+                Request::CancelInvite { call_id },
+                self.client.config.timeouts.invitation,
+                Some(effect),
+            )
             .await
         {
             Ok(_) => Ok(()),
             Err(CallError::Failed(f)) => Err(api_err(
-                InvitationApiCallErrCode::from_code(f.code).unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
+                InvitationApiCallErrCode::from_code(f.code)
+                    .unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
                 f.detail,
             )),
             Err(_) => Err(ended("the RTM system could not be reached")),
         }
     }
 
-    fn remote_key(&self, invitation: &RemoteInvitation, accepting: bool) -> Result<(String, CallId, String), RtmError<InvitationApiCallErrCode>> {
+    fn remote_key(
+        &self,
+        invitation: &RemoteInvitation,
+        accepting: bool,
+    ) -> Result<(String, CallId, String), RtmError<InvitationApiCallErrCode>> {
         let d = invitation.data.lock();
         if d.owner != 0 && d.owner != self.owner() {
             return Err(api_err(
@@ -559,7 +584,10 @@ impl RtmCallManager {
     /// Accepts a received invitation. The caller gets `LocalInvitationAccepted`; once it
     /// acknowledges, this client gets `RemoteInvitationAccepted`.
     #[doc(alias = "acceptRemoteInvitation")]
-    pub async fn accept_remote_invitation(&self, invitation: &RemoteInvitation) -> RtmResult<(), InvitationApiCallErrCode> {
+    pub async fn accept_remote_invitation(
+        &self,
+        invitation: &RemoteInvitation,
+    ) -> RtmResult<(), InvitationApiCallErrCode> {
         if !self.is_mine(invitation) {
             self.remote_key(invitation, true)?;
             return Err(api_err(
@@ -584,7 +612,13 @@ impl RtmCallManager {
         {
             Ok(_) => Ok(()),
             Err(e) => {
-                let removed = self.client.core.lock().invitations.remote.remove(&(caller, call_id));
+                let removed = self
+                    .client
+                    .core
+                    .lock()
+                    .invitations
+                    .remote
+                    .remove(&(caller, call_id));
                 if let Some(inv) = removed {
                     inv.data.lock().state = RemoteInvitationState::Failure;
                     self.client.emit(call(CallEvent::RemoteInvitationFailure {
@@ -594,7 +628,8 @@ impl RtmCallManager {
                 }
                 match e {
                     CallError::Failed(f) => Err(api_err(
-                        InvitationApiCallErrCode::from_code(f.code).unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
+                        InvitationApiCallErrCode::from_code(f.code)
+                            .unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
                         f.detail,
                     )),
                     _ => Ok(()),
@@ -606,7 +641,10 @@ impl RtmCallManager {
     /// Refuses a received invitation: this client gets `RemoteInvitationRefused`, then the
     /// caller `LocalInvitationRefused`.
     #[doc(alias = "refuseRemoteInvitation")]
-    pub async fn refuse_remote_invitation(&self, invitation: &RemoteInvitation) -> RtmResult<(), InvitationApiCallErrCode> {
+    pub async fn refuse_remote_invitation(
+        &self,
+        invitation: &RemoteInvitation,
+    ) -> RtmResult<(), InvitationApiCallErrCode> {
         if !self.is_mine(invitation) {
             self.remote_key(invitation, false)?;
             return Err(api_err(
@@ -636,12 +674,17 @@ impl RtmCallManager {
         };
         match self
             .client
-            .call(request, self.client.config.timeouts.invitation, Some(effect))
+            .call(
+                request,
+                self.client.config.timeouts.invitation,
+                Some(effect),
+            )
             .await
         {
             Ok(_) => Ok(()),
             Err(CallError::Failed(f)) => Err(api_err(
-                InvitationApiCallErrCode::from_code(f.code).unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
+                InvitationApiCallErrCode::from_code(f.code)
+                    .unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
                 f.detail,
             )),
             Err(_) => Err(ended("the RTM system could not be reached")),

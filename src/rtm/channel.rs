@@ -53,7 +53,10 @@ impl RtmChannel {
 
     fn check<C: OpCode>(&self) -> Result<(), RtmError<C>> {
         if self.shared.released.load(Ordering::Acquire) {
-            return Err(RtmError::new(C::NOT_INITIALIZED, "the channel was released"));
+            return Err(RtmError::new(
+                C::NOT_INITIALIZED,
+                "the channel was released",
+            ));
         }
         self.client.require_session::<C>()
     }
@@ -85,11 +88,14 @@ impl RtmChannel {
             if core.joined.len() >= MAX_JOINED_CHANNELS {
                 return Err(RtmError::new(
                     JoinChannelErr::ExceedLimit,
-                    format!("already in {MAX_JOINED_CHANNELS} channels, RTM's limit; leave one first"),
+                    format!(
+                        "already in {MAX_JOINED_CHANNELS} channels, RTM's limit; leave one first"
+                    ),
                 ));
             }
         }
-        self.client.allow(Budget::Join, JoinChannelErr::TooOften, "join")?;
+        self.client
+            .allow(Budget::Join, JoinChannelErr::TooOften, "join")?;
         if !self.client.allow_join_same(&id) {
             return Err(RtmError::new(
                 JoinChannelErr::JoinSameChannelTooOften,
@@ -105,7 +111,11 @@ impl RtmChannel {
             }
         });
         self.client
-            .call(Request::Join { channel: id }, self.client.config.timeouts.join, Some(effect))
+            .call(
+                Request::Join { channel: id },
+                self.client.config.timeouts.join,
+                Some(effect),
+            )
             .await
             .map(|_| ())
             .map_err(|e| e.into_rtm())
@@ -125,7 +135,11 @@ impl RtmChannel {
             }
         });
         self.client
-            .call(Request::Leave { channel: id }, self.client.config.timeouts.leave, Some(effect))
+            .call(
+                Request::Leave { channel: id },
+                self.client.config.timeouts.leave,
+                Some(effect),
+            )
             .await
             .map(|_| ())
             .map_err(|e| e.into_rtm())
@@ -144,8 +158,11 @@ impl RtmChannel {
             .check_size()
             .map_err(|e| RtmError::new(ChannelMessageErrCode::InvalidMessage, e))?;
         self.require_joined(ChannelMessageErrCode::Failure)?;
-        self.client
-            .allow(Budget::SendMessage, ChannelMessageErrCode::TooOften, "sendMessage")?;
+        self.client.allow(
+            Budget::SendMessage,
+            ChannelMessageErrCode::TooOften,
+            "sendMessage",
+        )?;
         let request = Request::SendChannel {
             channel: self.shared.id.clone(),
             message: message.clone(),

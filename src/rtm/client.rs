@@ -5,17 +5,23 @@ use super::attributes::{
     check_keys, check_pairs, ChannelAttribute, ChannelAttributeOptions, ChannelMemberCount,
     PeerOnlineStatus, RtmAttribute,
 };
-use super::call::{RtmCallManager, Invitations};
+use super::call::{Invitations, RtmCallManager};
 use super::channel::{ChannelShared, RtmChannel};
 use super::config::ClientConfig;
-use super::enums::{ConnectionChangeReason, ConnectionState, PeerOnlineState, PeerSubscriptionOption};
+use super::enums::{
+    ConnectionChangeReason, ConnectionState, PeerOnlineState, PeerSubscriptionOption,
+};
 use super::error::*;
 use super::events::{ChannelEvent, EventStream, RtmEvent};
 use super::ids;
-use super::limits::{Budget, RateLimiter, MAX_MEMBER_COUNT_CHANNELS, MAX_QUERY_PEERS, MAX_SUBSCRIBED_PEERS};
+use super::limits::{
+    Budget, RateLimiter, MAX_MEMBER_COUNT_CHANNELS, MAX_QUERY_PEERS, MAX_SUBSCRIBED_PEERS,
+};
 use super::message::{check_end_call_text, PeerDelivery, RtmMessage, SendMessageOptions};
 use crate::system::System;
-use crate::transport::protocol::{AttributeOp, Down, Event, Failure, Notice, Reply, Request, RequestId, Up};
+use crate::transport::protocol::{
+    AttributeOp, Down, Event, Failure, Notice, Reply, Request, RequestId, Up,
+};
 use crate::transport::{Connector, InProcessConnector, LinkSender};
 use parking_lot::Mutex;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -87,8 +93,7 @@ impl RtmClientBuilder {
     #[doc(alias = "createInstance")]
     #[doc(alias = "initialize")]
     pub fn build(self) -> RtmResult<RtmClient, InitErrCode> {
-        ids::check_app_id(&self.app_id)
-            .map_err(|e| RtmError::new(InitErrCode::InvalidAppId, e))?;
+        ids::check_app_id(&self.app_id).map_err(|e| RtmError::new(InitErrCode::InvalidAppId, e))?;
         let connector = self
             .connector
             .unwrap_or_else(|| Arc::new(InProcessConnector::new(System::global())));
@@ -164,10 +169,10 @@ impl CallError {
     pub(crate) fn into_rtm<C: OpCode>(self) -> RtmError<C> {
         match self {
             CallError::NotLoggedIn => RtmError::new(C::NOT_LOGGED_IN, "not logged in"),
-            CallError::Timeout => RtmError::new(C::TIMEOUT, "the RTM system did not answer in time"),
-            CallError::LinkLost => {
-                RtmError::new(C::FAILURE, "the link to the RTM system was lost")
+            CallError::Timeout => {
+                RtmError::new(C::TIMEOUT, "the RTM system did not answer in time")
             }
+            CallError::LinkLost => RtmError::new(C::FAILURE, "the link to the RTM system was lost"),
             CallError::Failed(f) => {
                 RtmError::new(C::from_code(f.code).unwrap_or(C::FAILURE), f.detail)
             }
@@ -205,11 +210,19 @@ impl ClientInner {
         Ok(())
     }
 
-    pub(crate) fn allow<C: RtmCode>(&self, budget: Budget, code: C, what: &str) -> Result<(), RtmError<C>> {
+    pub(crate) fn allow<C: RtmCode>(
+        &self,
+        budget: Budget,
+        code: C,
+        what: &str,
+    ) -> Result<(), RtmError<C>> {
         if self.limiter.lock().allow(&self.config.rate_limits, budget) {
             Ok(())
         } else {
-            Err(RtmError::new(code, format!("{what} called more often than RTM allows")))
+            Err(RtmError::new(
+                code,
+                format!("{what} called more often than RTM allows"),
+            ))
         }
     }
 
@@ -254,8 +267,14 @@ impl ClientInner {
         }
     }
 
-    pub(crate) async fn op<C: OpCode>(&self, body: Request, timeout: Duration) -> Result<Reply, RtmError<C>> {
-        self.call(body, timeout, None).await.map_err(CallError::into_rtm)
+    pub(crate) async fn op<C: OpCode>(
+        &self,
+        body: Request,
+        timeout: Duration,
+    ) -> Result<Reply, RtmError<C>> {
+        self.call(body, timeout, None)
+            .await
+            .map_err(CallError::into_rtm)
     }
 
     /// Closes the current link; pending requests fail.
@@ -329,7 +348,10 @@ impl ClientInner {
         log::warn!("RTM client: the link to the RTM system closed");
         self.drop_link();
         self.clear_session();
-        self.set_state(ConnectionState::Aborted, ConnectionChangeReason::Interrupted);
+        self.set_state(
+            ConnectionState::Aborted,
+            ConnectionChangeReason::Interrupted,
+        );
     }
 
     fn on_event(self: &Arc<Self>, event: Event) {
@@ -408,14 +430,22 @@ impl ClientInner {
     }
 }
 
-fn check_ids<C: RtmCode>(what: &str, list: &[String], code: C, max: usize) -> Result<(), RtmError<C>> {
+fn check_ids<C: RtmCode>(
+    what: &str,
+    list: &[String],
+    code: C,
+    max: usize,
+) -> Result<(), RtmError<C>> {
     if list.is_empty() {
         return Err(RtmError::new(code, format!("the {what} list is empty")));
     }
     if list.len() > max {
         return Err(RtmError::new(
             code,
-            format!("{} {what}s in one call; RTM allows at most {max}", list.len()),
+            format!(
+                "{} {what}s in one call; RTM allows at most {max}",
+                list.len()
+            ),
         ));
     }
     for id in list {
@@ -485,7 +515,10 @@ impl RtmClient {
         {
             let core = inner.core.lock();
             if core.released {
-                return Err(RtmError::new(LoginErrCode::NotInitialized, "the client was released"));
+                return Err(RtmError::new(
+                    LoginErrCode::NotInitialized,
+                    "the client was released",
+                ));
             }
             if core.state.0 != ConnectionState::Disconnected {
                 return Err(RtmError::new(
@@ -505,7 +538,10 @@ impl RtmClient {
         let link = match inner.connector.connect().await {
             Ok(link) => link,
             Err(e) => {
-                inner.set_state(ConnectionState::Disconnected, ConnectionChangeReason::LoginFailure);
+                inner.set_state(
+                    ConnectionState::Disconnected,
+                    ConnectionChangeReason::LoginFailure,
+                );
                 return Err(RtmError::new(
                     LoginErrCode::Unknown,
                     format!("cannot reach the {}: {e}", inner.connector.describe()),
@@ -524,7 +560,10 @@ impl RtmClient {
         let effect: Effect = Box::new(move |inner, result| {
             if result.is_ok() {
                 inner.core.lock().user_id = Some(user);
-                inner.set_state(ConnectionState::Connected, ConnectionChangeReason::LoginSuccess);
+                inner.set_state(
+                    ConnectionState::Connected,
+                    ConnectionChangeReason::LoginSuccess,
+                );
             }
         });
         let request = Request::Login {
@@ -532,7 +571,10 @@ impl RtmClient {
             user_id: user_id.to_string(),
             token: (!token.is_empty()).then(|| token.to_string()),
         };
-        match inner.call(request, inner.config.timeouts.login, Some(effect)).await {
+        match inner
+            .call(request, inner.config.timeouts.login, Some(effect))
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) => {
                 inner.drop_link();
@@ -554,23 +596,34 @@ impl RtmClient {
         let state = {
             let core = inner.core.lock();
             if core.released {
-                return Err(RtmError::new(LogoutErrCode::NotInitialized, "the client was released"));
+                return Err(RtmError::new(
+                    LogoutErrCode::NotInitialized,
+                    "the client was released",
+                ));
             }
             core.state.0
         };
         match state {
             ConnectionState::Disconnected => {
-                return Err(RtmError::new(LogoutErrCode::UserNotLoggedIn, "not logged in"))
+                return Err(RtmError::new(
+                    LogoutErrCode::UserNotLoggedIn,
+                    "not logged in",
+                ))
             }
             ConnectionState::Aborted => {}
             _ => {
                 // The session ends on the system when the link closes, even without an answer.
-                let _ = inner.call(Request::Logout, inner.config.timeouts.logout, None).await;
+                let _ = inner
+                    .call(Request::Logout, inner.config.timeouts.logout, None)
+                    .await;
                 inner.drop_link();
                 inner.clear_session();
             }
         }
-        inner.set_state(ConnectionState::Disconnected, ConnectionChangeReason::Logout);
+        inner.set_state(
+            ConnectionState::Disconnected,
+            ConnectionChangeReason::Logout,
+        );
         Ok(())
     }
 
@@ -581,18 +634,39 @@ impl RtmClient {
         {
             let core = inner.core.lock();
             if core.released {
-                return Err(RtmError::new(RenewTokenErrCode::NotInitialized, "the client was released"));
+                return Err(RtmError::new(
+                    RenewTokenErrCode::NotInitialized,
+                    "the client was released",
+                ));
             }
-            if !matches!(core.state.0, ConnectionState::Connected | ConnectionState::Reconnecting) {
-                return Err(RtmError::new(RenewTokenErrCode::UserNotLoggedIn, "not logged in"));
+            if !matches!(
+                core.state.0,
+                ConnectionState::Connected | ConnectionState::Reconnecting
+            ) {
+                return Err(RtmError::new(
+                    RenewTokenErrCode::UserNotLoggedIn,
+                    "not logged in",
+                ));
             }
         }
         if token.is_empty() {
-            return Err(RtmError::new(RenewTokenErrCode::InvalidArgument, "the new token is empty"));
+            return Err(RtmError::new(
+                RenewTokenErrCode::InvalidArgument,
+                "the new token is empty",
+            ));
         }
-        inner.allow(Budget::RenewToken, RenewTokenErrCode::TooOften, "renewToken")?;
+        inner.allow(
+            Budget::RenewToken,
+            RenewTokenErrCode::TooOften,
+            "renewToken",
+        )?;
         inner
-            .op(Request::RenewToken { token: token.to_string() }, inner.config.timeouts.renew_token)
+            .op(
+                Request::RenewToken {
+                    token: token.to_string(),
+                },
+                inner.config.timeouts.renew_token,
+            )
             .await
             .map(|_| ())
     }
@@ -622,13 +696,20 @@ impl RtmClient {
                 return Err(RtmError::new(PeerMessageErrCode::InvalidMessage, e));
             }
         }
-        inner.allow(Budget::SendMessage, PeerMessageErrCode::TooOften, "sendMessageToPeer")?;
+        inner.allow(
+            Budget::SendMessage,
+            PeerMessageErrCode::TooOften,
+            "sendMessageToPeer",
+        )?;
         let request = Request::SendPeer {
             to: peer_id.to_string(),
             message: message.clone(),
             offline: options.enable_offline_messaging,
         };
-        match inner.op(request, inner.config.timeouts.peer_message).await? {
+        match inner
+            .op(request, inner.config.timeouts.peer_message)
+            .await?
+        {
             Reply::PeerSent(d) => Ok(d),
             _ => Ok(PeerDelivery::Received),
         }
@@ -644,13 +725,24 @@ impl RtmClient {
         let inner = &self.inner;
         inner.require_session::<QueryPeersOnlineStatusErr>()?;
         let peers = to_strings(peer_ids);
-        check_ids("peer id", &peers, QueryPeersOnlineStatusErr::InvalidArgument, MAX_QUERY_PEERS)?;
+        check_ids(
+            "peer id",
+            &peers,
+            QueryPeersOnlineStatusErr::InvalidArgument,
+            MAX_QUERY_PEERS,
+        )?;
         inner.allow(
             Budget::QueryOnlineStatus,
             QueryPeersOnlineStatusErr::TooOften,
             "queryPeersOnlineStatus",
         )?;
-        match inner.op(Request::QueryOnline { peers }, inner.config.timeouts.presence).await? {
+        match inner
+            .op(
+                Request::QueryOnline { peers },
+                inner.config.timeouts.presence,
+            )
+            .await?
+        {
             Reply::Online(list) => Ok(list
                 .into_iter()
                 .map(|(peer_id, online)| PeerOnlineStatus {
@@ -680,11 +772,23 @@ impl RtmClient {
         if peers.len() > MAX_SUBSCRIBED_PEERS {
             return Err(RtmError::new(
                 PeerSubscriptionStatusErr::Overflow,
-                format!("{} peers in one call; RTM allows at most {MAX_SUBSCRIBED_PEERS}", peers.len()),
+                format!(
+                    "{} peers in one call; RTM allows at most {MAX_SUBSCRIBED_PEERS}",
+                    peers.len()
+                ),
             ));
         }
-        check_ids("peer id", &peers, PeerSubscriptionStatusErr::InvalidArgument, MAX_SUBSCRIBED_PEERS)?;
-        inner.allow(Budget::Subscribe, PeerSubscriptionStatusErr::TooOften, "subscribePeersOnlineStatus")?;
+        check_ids(
+            "peer id",
+            &peers,
+            PeerSubscriptionStatusErr::InvalidArgument,
+            MAX_SUBSCRIBED_PEERS,
+        )?;
+        inner.allow(
+            Budget::Subscribe,
+            PeerSubscriptionStatusErr::TooOften,
+            "subscribePeersOnlineStatus",
+        )?;
         let added = peers.clone();
         let effect: Effect = Box::new(move |inner, result| {
             if result.is_ok() {
@@ -692,7 +796,11 @@ impl RtmClient {
             }
         });
         inner
-            .call(Request::Subscribe { peers }, inner.config.timeouts.presence, Some(effect))
+            .call(
+                Request::Subscribe { peers },
+                inner.config.timeouts.presence,
+                Some(effect),
+            )
             .await
             .map(|_| ())
             .map_err(CallError::into_rtm)
@@ -710,11 +818,23 @@ impl RtmClient {
         if peers.len() > MAX_SUBSCRIBED_PEERS {
             return Err(RtmError::new(
                 PeerSubscriptionStatusErr::Overflow,
-                format!("{} peers in one call; RTM allows at most {MAX_SUBSCRIBED_PEERS}", peers.len()),
+                format!(
+                    "{} peers in one call; RTM allows at most {MAX_SUBSCRIBED_PEERS}",
+                    peers.len()
+                ),
             ));
         }
-        check_ids("peer id", &peers, PeerSubscriptionStatusErr::InvalidArgument, MAX_SUBSCRIBED_PEERS)?;
-        inner.allow(Budget::Unsubscribe, PeerSubscriptionStatusErr::TooOften, "unsubscribePeersOnlineStatus")?;
+        check_ids(
+            "peer id",
+            &peers,
+            PeerSubscriptionStatusErr::InvalidArgument,
+            MAX_SUBSCRIBED_PEERS,
+        )?;
+        inner.allow(
+            Budget::Unsubscribe,
+            PeerSubscriptionStatusErr::TooOften,
+            "unsubscribePeersOnlineStatus",
+        )?;
         let removed = peers.clone();
         let effect: Effect = Box::new(move |inner, result| {
             if result.is_ok() {
@@ -725,7 +845,11 @@ impl RtmClient {
             }
         });
         inner
-            .call(Request::Unsubscribe { peers }, inner.config.timeouts.presence, Some(effect))
+            .call(
+                Request::Unsubscribe { peers },
+                inner.config.timeouts.presence,
+                Some(effect),
+            )
             .await
             .map(|_| ())
             .map_err(CallError::into_rtm)
@@ -759,18 +883,31 @@ impl RtmClient {
         let inner = &self.inner;
         inner.require_session::<AttributeOperationErr>()?;
         check_attribute_op(&op, |a| (a.key.as_str(), a.value.as_str()))?;
-        inner.allow(Budget::UserAttributeWrite, AttributeOperationErr::TooOften, what)?;
+        inner.allow(
+            Budget::UserAttributeWrite,
+            AttributeOperationErr::TooOften,
+            what,
+        )?;
         inner
-            .op(Request::UserAttributes(op), inner.config.timeouts.attributes)
+            .op(
+                Request::UserAttributes(op),
+                inner.config.timeouts.attributes,
+            )
             .await
             .map(|_| ())
     }
 
     /// Replaces all of the local user's attributes.
     #[doc(alias = "setLocalUserAttributes")]
-    pub async fn set_local_user_attributes(&self, attributes: &[RtmAttribute]) -> RtmResult<(), AttributeOperationErr> {
-        self.write_user_attributes("setLocalUserAttributes", AttributeOp::Set(attributes.to_vec()))
-            .await
+    pub async fn set_local_user_attributes(
+        &self,
+        attributes: &[RtmAttribute],
+    ) -> RtmResult<(), AttributeOperationErr> {
+        self.write_user_attributes(
+            "setLocalUserAttributes",
+            AttributeOp::Set(attributes.to_vec()),
+        )
+        .await
     }
 
     /// Adds or updates local user attributes by key.
@@ -816,9 +953,14 @@ impl RtmClient {
         ids::validate("user id", user_id)
             .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
         if let Some(keys) = &keys {
-            check_keys(keys).map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
+            check_keys(keys)
+                .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
         }
-        inner.allow(Budget::UserAttributeRead, AttributeOperationErr::TooOften, "getUserAttributes")?;
+        inner.allow(
+            Budget::UserAttributeRead,
+            AttributeOperationErr::TooOften,
+            "getUserAttributes",
+        )?;
         let request = Request::GetUserAttributes {
             user: user_id.to_string(),
             keys,
@@ -831,7 +973,10 @@ impl RtmClient {
 
     /// All attributes of a user (local or remote). An offline user gives `USER_NOT_FOUND` (6).
     #[doc(alias = "getUserAttributes")]
-    pub async fn get_user_attributes(&self, user_id: &str) -> RtmResult<Vec<RtmAttribute>, AttributeOperationErr> {
+    pub async fn get_user_attributes(
+        &self,
+        user_id: &str,
+    ) -> RtmResult<Vec<RtmAttribute>, AttributeOperationErr> {
         self.read_user_attributes(user_id, None).await
     }
 
@@ -842,7 +987,8 @@ impl RtmClient {
         user_id: &str,
         keys: &[impl AsRef<str>],
     ) -> RtmResult<Vec<RtmAttribute>, AttributeOperationErr> {
-        self.read_user_attributes(user_id, Some(to_strings(keys))).await
+        self.read_user_attributes(user_id, Some(to_strings(keys)))
+            .await
     }
 
     async fn write_channel_attributes(
@@ -857,13 +1003,20 @@ impl RtmClient {
         ids::validate("channel id", channel_id)
             .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
         check_attribute_op(&op, |a| (a.key.as_str(), a.value.as_str()))?;
-        inner.allow(Budget::ChannelAttributeWrite, AttributeOperationErr::TooOften, what)?;
+        inner.allow(
+            Budget::ChannelAttributeWrite,
+            AttributeOperationErr::TooOften,
+            what,
+        )?;
         let request = Request::ChannelAttributes {
             channel: channel_id.to_string(),
             op,
             notify: options.enable_notification_to_channel_members,
         };
-        inner.op(request, inner.config.timeouts.attributes).await.map(|_| ())
+        inner
+            .op(request, inner.config.timeouts.attributes)
+            .await
+            .map(|_| ())
     }
 
     /// Replaces all attributes of a channel (no need to be a member).
@@ -874,8 +1027,13 @@ impl RtmClient {
         attributes: &[ChannelAttribute],
         options: ChannelAttributeOptions,
     ) -> RtmResult<(), AttributeOperationErr> {
-        self.write_channel_attributes("setChannelAttributes", channel_id, AttributeOp::Set(attributes.to_vec()), options)
-            .await
+        self.write_channel_attributes(
+            "setChannelAttributes",
+            channel_id,
+            AttributeOp::Set(attributes.to_vec()),
+            options,
+        )
+        .await
     }
 
     /// Adds or updates channel attributes by key.
@@ -919,8 +1077,13 @@ impl RtmClient {
         channel_id: &str,
         options: ChannelAttributeOptions,
     ) -> RtmResult<(), AttributeOperationErr> {
-        self.write_channel_attributes("clearChannelAttributes", channel_id, AttributeOp::Clear, options)
-            .await
+        self.write_channel_attributes(
+            "clearChannelAttributes",
+            channel_id,
+            AttributeOp::Clear,
+            options,
+        )
+        .await
     }
 
     async fn read_channel_attributes(
@@ -933,9 +1096,14 @@ impl RtmClient {
         ids::validate("channel id", channel_id)
             .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
         if let Some(keys) = &keys {
-            check_keys(keys).map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
+            check_keys(keys)
+                .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
         }
-        inner.allow(Budget::ChannelAttributeRead, AttributeOperationErr::TooOften, "getChannelAttributes")?;
+        inner.allow(
+            Budget::ChannelAttributeRead,
+            AttributeOperationErr::TooOften,
+            "getChannelAttributes",
+        )?;
         let request = Request::GetChannelAttributes {
             channel: channel_id.to_string(),
             keys,
@@ -948,7 +1116,10 @@ impl RtmClient {
 
     /// All attributes of a channel (no need to be a member).
     #[doc(alias = "getChannelAttributes")]
-    pub async fn get_channel_attributes(&self, channel_id: &str) -> RtmResult<Vec<ChannelAttribute>, AttributeOperationErr> {
+    pub async fn get_channel_attributes(
+        &self,
+        channel_id: &str,
+    ) -> RtmResult<Vec<ChannelAttribute>, AttributeOperationErr> {
         self.read_channel_attributes(channel_id, None).await
     }
 
@@ -959,7 +1130,8 @@ impl RtmClient {
         channel_id: &str,
         keys: &[impl AsRef<str>],
     ) -> RtmResult<Vec<ChannelAttribute>, AttributeOperationErr> {
-        self.read_channel_attributes(channel_id, Some(to_strings(keys))).await
+        self.read_channel_attributes(channel_id, Some(to_strings(keys)))
+            .await
     }
 
     /// Member counts of up to 32 channels, in the order asked; 0 for a channel nobody is in.
@@ -980,13 +1152,24 @@ impl RtmClient {
                 ),
             ));
         }
-        check_ids("channel id", &channels, GetChannelMemberCountErrCode::InvalidArgument, MAX_MEMBER_COUNT_CHANNELS)?;
+        check_ids(
+            "channel id",
+            &channels,
+            GetChannelMemberCountErrCode::InvalidArgument,
+            MAX_MEMBER_COUNT_CHANNELS,
+        )?;
         inner.allow(
             Budget::ChannelMemberCount,
             GetChannelMemberCountErrCode::TooOften,
             "getChannelMemberCount",
         )?;
-        match inner.op(Request::MemberCount { channels }, inner.config.timeouts.member_count).await? {
+        match inner
+            .op(
+                Request::MemberCount { channels },
+                inner.config.timeouts.member_count,
+            )
+            .await?
+        {
             Reply::Counts(v) => Ok(v
                 .into_iter()
                 .map(|(channel_id, count)| ChannelMemberCount { channel_id, count })
@@ -1003,7 +1186,10 @@ impl RtmClient {
             .map_err(|e| RtmError::new(CreateChannelErr::InvalidArgument, e))?;
         let mut core = self.inner.core.lock();
         if core.released {
-            return Err(RtmError::new(CreateChannelErr::NotInitialized, "the client was released"));
+            return Err(RtmError::new(
+                CreateChannelErr::NotInitialized,
+                "the client was released",
+            ));
         }
         let shared = core
             .channels

@@ -11,7 +11,7 @@ use super::call::{LocalInvitation, RemoteInvitation};
 use super::enums::{ConnectionChangeReason, ConnectionState};
 use super::error::{LocalInvitationErrCode, RemoteInvitationErrCode};
 use super::message::RtmMessage;
-use tokio::sync::mpsc::{error::TryRecvError, UnboundedReceiver};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Something that happened to an RTM client.
 #[derive(Debug, Clone)]
@@ -149,10 +149,7 @@ impl EventStream {
 
     /// The next event if one is waiting.
     pub fn try_recv(&mut self) -> Option<RtmEvent> {
-        match self.rx.try_recv() {
-            Ok(e) => Some(e),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.rx.try_recv().ok()
     }
 
     /// Every event waiting now, in order.

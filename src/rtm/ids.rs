@@ -58,10 +58,9 @@ pub fn check_id(id: &str) -> Result<(), IdProblem> {
     if id.len() > MAX_ID_BYTES {
         return Err(IdProblem::TooLong(id.len()));
     }
-    match id
-        .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || (c.is_ascii() && PUNCTUATION.contains(&(c as u8)))))
-    {
+    match id.chars().find(|&c| {
+        !(c.is_ascii_alphanumeric() || (c.is_ascii() && PUNCTUATION.contains(&(c as u8))))
+    }) {
         Some(c) => Err(IdProblem::BadChar(c)),
         None => Ok(()),
     }

@@ -217,7 +217,9 @@ impl RateLimiter {
                         .is_some_and(|t| now.duration_since(*t) < window.per)
                 });
                 take(
-                    self.joins_per_channel.entry(channel.to_string()).or_default(),
+                    self.joins_per_channel
+                        .entry(channel.to_string())
+                        .or_default(),
                     window,
                     now,
                 )

@@ -24,8 +24,8 @@ pub mod limits;
 mod message;
 
 pub use attributes::{
-    ChannelAttribute, ChannelAttributeOptions, ChannelMember, ChannelMemberCount,
-    PeerOnlineStatus, RtmAttribute,
+    ChannelAttribute, ChannelAttributeOptions, ChannelMember, ChannelMemberCount, PeerOnlineStatus,
+    RtmAttribute,
 };
 pub use call::{LocalInvitation, RemoteInvitation, RtmCallManager};
 pub use channel::RtmChannel;

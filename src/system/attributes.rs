@@ -34,11 +34,7 @@ impl Keyed for ChannelAttribute {
 }
 
 /// Applies `op` to `current`, keeping insertion order; checks the totals after the change.
-fn apply<A: Keyed>(
-    current: &[A],
-    op: AttributeOp<A>,
-    max_total: usize,
-) -> Result<Vec<A>, Failure> {
+fn apply<A: Keyed>(current: &[A], op: AttributeOp<A>, max_total: usize) -> Result<Vec<A>, Failure> {
     let mut next: Vec<A> = match op {
         AttributeOp::Set(items) => {
             let mut v: Vec<A> = Vec::new();
@@ -108,7 +104,10 @@ impl System {
         op: AttributeOp<RtmAttribute>,
     ) -> Result<Reply, Failure> {
         let Some(me) = st.app(app_id).users.get_mut(user) else {
-            return Err(Failure::new(AttributeOperationErr::Failure, "session ended"));
+            return Err(Failure::new(
+                AttributeOperationErr::Failure,
+                "session ended",
+            ));
         };
         me.attributes = apply(&me.attributes, op, MAX_USER_ATTRIBUTES_TOTAL_BYTES)?;
         Ok(Reply::Done)
@@ -153,7 +152,11 @@ impl System {
             }
             other => other,
         };
-        let channel = st.app(app_id).channels.entry(channel_id.clone()).or_default();
+        let channel = st
+            .app(app_id)
+            .channels
+            .entry(channel_id.clone())
+            .or_default();
         channel.attributes = apply(&channel.attributes, op, MAX_CHANNEL_ATTRIBUTES_TOTAL_BYTES)?;
         let empty = channel.is_empty();
         if notify {
@@ -208,17 +211,20 @@ impl System {
         }
         channel.wipe_generation = Some(generation);
         let (app_id, channel_id) = (app_id.to_string(), channel_id.to_string());
-        self.after(self.inner.config.channel_attributes_wipe_after, move |_, st| {
-            let Some(app) = st.apps.get_mut(&app_id) else {
-                return;
-            };
-            let due = app
-                .channels
-                .get(&channel_id)
-                .is_some_and(|c| c.is_empty() && c.wipe_generation == Some(generation));
-            if due {
-                app.channels.remove(&channel_id);
-            }
-        });
+        self.after(
+            self.inner.config.channel_attributes_wipe_after,
+            move |_, st| {
+                let Some(app) = st.apps.get_mut(&app_id) else {
+                    return;
+                };
+                let due = app
+                    .channels
+                    .get(&channel_id)
+                    .is_some_and(|c| c.is_empty() && c.wipe_generation == Some(generation));
+                if due {
+                    app.channels.remove(&channel_id);
+                }
+            },
+        );
     }
 }

@@ -17,7 +17,10 @@ impl System {
     ) -> Result<Reply, Failure> {
         let app = st.app(app_id);
         let Some(me) = app.users.get_mut(user) else {
-            return Err(Failure { code: 1, detail: "session ended".into() });
+            return Err(Failure {
+                code: 1,
+                detail: "session ended".into(),
+            });
         };
         me.channels.insert(channel_id.clone());
         let conn = me.conn;
@@ -30,7 +33,11 @@ impl System {
         let others: Vec<String> = if count > self.inner.config.member_event_limit {
             Vec::new()
         } else {
-            channel.members_in_order().filter(|m| *m != user).cloned().collect()
+            channel
+                .members_in_order()
+                .filter(|m| *m != user)
+                .cloned()
+                .collect()
         };
         for other in others {
             st.send_to_user(
@@ -136,7 +143,11 @@ impl System {
         channel.count_update_pending = true;
         let (app_id, channel_id) = (app_id.to_string(), channel_id.to_string());
         self.after(wait, move |system, st| {
-            if let Some(c) = st.apps.get_mut(&app_id).and_then(|a| a.channels.get_mut(&channel_id)) {
+            if let Some(c) = st
+                .apps
+                .get_mut(&app_id)
+                .and_then(|a| a.channels.get_mut(&channel_id))
+            {
                 c.count_update_pending = false;
                 system.send_member_count(st, &app_id, &channel_id);
             }
@@ -165,7 +176,12 @@ impl System {
         }
     }
 
-    pub(super) fn member_counts(&self, st: &mut State, app_id: &str, channels: Vec<String>) -> Reply {
+    pub(super) fn member_counts(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        channels: Vec<String>,
+    ) -> Reply {
         let app = st.app(app_id);
         Reply::Counts(
             channels
@@ -229,7 +245,12 @@ impl System {
             ));
         };
         // Above the cap, the most recently joined members are returned, oldest first.
-        let mut members: Vec<String> = channel.members_in_order().rev().take(cap).cloned().collect();
+        let mut members: Vec<String> = channel
+            .members_in_order()
+            .rev()
+            .take(cap)
+            .cloned()
+            .collect();
         members.reverse();
         Ok(Reply::Members(members))
     }

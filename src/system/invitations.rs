@@ -249,30 +249,40 @@ impl System {
         };
         if !caller_online {
             app.invitations.remove(&key);
-            self.fail_remote(st, app_id, &key.0, callee, call_id, RemoteInvitationErrCode::PeerOffline);
+            self.fail_remote(
+                st,
+                app_id,
+                &key.0,
+                callee,
+                call_id,
+                RemoteInvitationErrCode::PeerOffline,
+            );
             return Ok(Reply::Done);
         }
         inv.phase = InvitationPhase::Accepting;
         inv.generation = generation;
         st.send_to_user(app_id, &key.0, Event::InviteAccepted { call_id, response });
         let app_id = app_id.to_string();
-        self.after(self.inner.config.invitation_accept_ack_wait, move |system, st| {
-            if system.phase_if_current(st, &app_id, &key, generation)
-                != Some(InvitationPhase::Accepting)
-            {
-                return;
-            }
-            if let Some(inv) = st.app(&app_id).invitations.remove(&key) {
-                system.fail_remote(
-                    st,
-                    &app_id,
-                    &key.0,
-                    &inv.callee,
-                    key.1,
-                    RemoteInvitationErrCode::AcceptFailure,
-                );
-            }
-        });
+        self.after(
+            self.inner.config.invitation_accept_ack_wait,
+            move |system, st| {
+                if system.phase_if_current(st, &app_id, &key, generation)
+                    != Some(InvitationPhase::Accepting)
+                {
+                    return;
+                }
+                if let Some(inv) = st.app(&app_id).invitations.remove(&key) {
+                    system.fail_remote(
+                        st,
+                        &app_id,
+                        &key.0,
+                        &inv.callee,
+                        key.1,
+                        RemoteInvitationErrCode::AcceptFailure,
+                    );
+                }
+            },
+        );
         Ok(Reply::Done)
     }
 

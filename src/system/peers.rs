@@ -2,7 +2,9 @@
 
 use super::state::{CachedMessage, State};
 use super::System;
-use crate::rtm::{PeerDelivery, PeerMessageErrCode, PeerOnlineState, PeerSubscriptionStatusErr, RtmMessage};
+use crate::rtm::{
+    PeerDelivery, PeerMessageErrCode, PeerOnlineState, PeerSubscriptionStatusErr, RtmMessage,
+};
 use crate::transport::protocol::{Down, Event, Failure, Reply};
 use tokio::time::Instant;
 
@@ -38,7 +40,10 @@ impl System {
         let ttl = self.inner.config.offline_cache_ttl;
         let queue = st.app(app_id).offline.entry(to).or_default();
         let now = Instant::now();
-        while queue.front().is_some_and(|m| now.duration_since(m.kept_at) >= ttl) {
+        while queue
+            .front()
+            .is_some_and(|m| now.duration_since(m.kept_at) >= ttl)
+        {
             queue.pop_front();
         }
         if cap == 0 {
@@ -100,9 +105,15 @@ impl System {
     ) -> Result<Reply, Failure> {
         let app = st.app(app_id);
         let Some(me) = app.users.get_mut(user) else {
-            return Err(Failure::new(PeerSubscriptionStatusErr::Failure, "session ended"));
+            return Err(Failure::new(
+                PeerSubscriptionStatusErr::Failure,
+                "session ended",
+            ));
         };
-        let new: Vec<&String> = peers.iter().filter(|p| !me.subscriptions.contains(*p)).collect();
+        let new: Vec<&String> = peers
+            .iter()
+            .filter(|p| !me.subscriptions.contains(*p))
+            .collect();
         if me.subscriptions.len() + new.len() > crate::rtm::limits::MAX_SUBSCRIBED_PEERS {
             return Err(Failure::new(
                 PeerSubscriptionStatusErr::Overflow,
@@ -118,7 +129,10 @@ impl System {
             me.subscriptions.insert(p.clone());
         }
         for p in &peers {
-            app.watchers.entry(p.clone()).or_default().insert(user.to_string());
+            app.watchers
+                .entry(p.clone())
+                .or_default()
+                .insert(user.to_string());
         }
         // The first status report follows the reply: the current state of every peer asked.
         let states = peers
@@ -178,4 +192,3 @@ impl System {
         }
     }
 }
-

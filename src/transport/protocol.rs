@@ -5,8 +5,8 @@
 //! Everything else the system tells a client is a [`Down::Event`].
 
 use crate::rtm::{
-    ChannelAttribute, LocalInvitationErrCode, PeerDelivery, PeerOnlineState, RemoteInvitationErrCode,
-    RtmAttribute, RtmMessage,
+    ChannelAttribute, LocalInvitationErrCode, PeerDelivery, PeerOnlineState,
+    RemoteInvitationErrCode, RtmAttribute, RtmMessage,
 };
 use serde::{Deserialize, Serialize};
 
