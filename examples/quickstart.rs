@@ -32,7 +32,10 @@ fn describe(event: &RtmEvent) -> String {
             ChannelEvent::MemberLeft { user_id } => format!("{user_id} left {channel_id}"),
             ChannelEvent::MemberCountUpdated(n) => format!("{channel_id} has {n} member(s)"),
             ChannelEvent::MessageReceived { user_id, message } => {
-                format!("channel message in {channel_id} from {user_id}: {:?}", message.text())
+                format!(
+                    "channel message in {channel_id} from {user_id}: {:?}",
+                    message.text()
+                )
             }
             other => format!("{channel_id}: {other:?}"),
         },
@@ -45,7 +48,10 @@ fn describe(event: &RtmEvent) -> String {
         RtmEvent::Call(CallEvent::LocalInvitationReceivedByPeer(inv)) => {
             format!("{} received the invitation", inv.callee_id())
         }
-        RtmEvent::Call(CallEvent::LocalInvitationAccepted { invitation, response }) => {
+        RtmEvent::Call(CallEvent::LocalInvitationAccepted {
+            invitation,
+            response,
+        }) => {
             format!("{} accepted: {response:?}", invitation.callee_id())
         }
         RtmEvent::Call(CallEvent::RemoteInvitationAccepted(inv)) => {
@@ -89,14 +95,21 @@ async fn main() {
 
     println!("alice sends a channel message (RTM does not echo it to her)");
     alice_lobby
-        .send_message(&RtmMessage::from_text("hello lobby"), SendMessageOptions::default())
+        .send_message(
+            &RtmMessage::from_text("hello lobby"),
+            SendMessageOptions::default(),
+        )
         .await
         .expect("channel message sent");
     settle().await;
 
     println!("bob sends alice a peer message");
     let delivery = bob
-        .send_message_to_peer("alice", &RtmMessage::from_text("hi alice"), SendMessageOptions::default())
+        .send_message_to_peer(
+            "alice",
+            &RtmMessage::from_text("hi alice"),
+            SendMessageOptions::default(),
+        )
         .await
         .expect("peer message sent");
     settle().await;
