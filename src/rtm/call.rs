@@ -10,6 +10,7 @@ use super::limits::MAX_INVITATION_TEXT_BYTES;
 use crate::transport::protocol::{CallId, Event, InviteFailure, Notice, Request};
 use parking_lot::Mutex;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -396,10 +397,21 @@ impl RtmCallManager {
     /// a failure (callee offline 30 s → PEER_OFFLINE, no receipt in 30 s → PEER_NO_RESPONSE,
     /// no answer in 60 s → INVITATION_EXPIRE, not logged in → NOT_LOGGEDIN).
     #[doc(alias = "sendLocalInvitation")]
-    pub async fn send_local_invitation(
+    pub fn send_local_invitation(
         &self,
         invitation: &LocalInvitation,
-    ) -> RtmResult<(), InvitationApiCallErrCode> {
+    ) -> impl Future<Output = RtmResult<(), InvitationApiCallErrCode>> + Send + 'static {
+        let started = self.start_send_local_invitation(invitation);
+        async move { started?.await }
+    }
+
+    fn start_send_local_invitation(
+        &self,
+        invitation: &LocalInvitation,
+    ) -> RtmResult<
+        impl Future<Output = RtmResult<(), InvitationApiCallErrCode>>,
+        InvitationApiCallErrCode,
+    > {
         let (call_id, callee, content, channel_id) = {
             let d = invitation.data.lock();
             if d.owner != self.owner() {
@@ -438,7 +450,7 @@ impl RtmCallManager {
                 invitation: invitation.clone(),
                 code: LocalInvitationErrCode::NotLoggedin,
             }));
-            return Ok(());
+            return Ok(await_invitation_sent(None, self.client.clone(), call_id));
         }
         invitation.data.lock().state = LocalInvitationState::SentToRemote;
         self.client
@@ -453,35 +465,34 @@ impl RtmCallManager {
             content,
             channel_id,
         };
-        if let Err(e) = self
+        let reply = self
             .client
-            .call(request, self.client.config.timeouts.invitation, None)
-            .await
-        {
-            // The system never took it: it fails as unanswered.
-            let removed = self.client.core.lock().invitations.local.remove(&call_id);
-            if let Some(inv) = removed {
-                inv.data.lock().state = LocalInvitationState::Failure;
-                let code = match e {
-                    CallError::NotLoggedIn => LocalInvitationErrCode::NotLoggedin,
-                    _ => LocalInvitationErrCode::PeerNoResponse,
-                };
-                self.client.emit(call(CallEvent::LocalInvitationFailure {
-                    invitation: inv,
-                    code,
-                }));
-            }
-        }
-        Ok(())
+            .start(request, self.client.config.timeouts.invitation, None);
+        Ok(await_invitation_sent(
+            Some(reply),
+            self.client.clone(),
+            call_id,
+        ))
     }
 
     /// Cancels a sent invitation that is still running. The callee gets
     /// `RemoteInvitationCanceled`, then this client `LocalInvitationCanceled`.
     #[doc(alias = "cancelLocalInvitation")]
-    pub async fn cancel_local_invitation(
+    pub fn cancel_local_invitation(
         &self,
         invitation: &LocalInvitation,
-    ) -> RtmResult<(), InvitationApiCallErrCode> {
+    ) -> impl Future<Output = RtmResult<(), InvitationApiCallErrCode>> + Send + 'static {
+        let started = self.start_cancel_local_invitation(invitation);
+        async move { started?.await }
+    }
+
+    fn start_cancel_local_invitation(
+        &self,
+        invitation: &LocalInvitation,
+    ) -> RtmResult<
+        impl Future<Output = RtmResult<(), InvitationApiCallErrCode>>,
+        InvitationApiCallErrCode,
+    > {
         let call_id = {
             let d = invitation.data.lock();
             if d.owner != self.owner() {
@@ -518,23 +529,12 @@ impl RtmCallManager {
                 inner.emit(call(CallEvent::LocalInvitationCanceled(inv)));
             }
         });
-        match self
-            .client
-            .call(
-                Request::CancelInvite { call_id },
-                self.client.config.timeouts.invitation,
-                Some(effect),
-            )
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(CallError::Failed(f)) => Err(api_err(
-                InvitationApiCallErrCode::from_code(f.code)
-                    .unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
-                f.detail,
-            )),
-            Err(_) => Err(ended("the RTM system could not be reached")),
-        }
+        let reply = self.client.start(
+            Request::CancelInvite { call_id },
+            self.client.config.timeouts.invitation,
+            Some(effect),
+        );
+        Ok(async move { reply.await.map(|_| ()).map_err(api_call_error) })
     }
 
     fn remote_key(
@@ -584,10 +584,21 @@ impl RtmCallManager {
     /// Accepts a received invitation. The caller gets `LocalInvitationAccepted`; once it
     /// acknowledges, this client gets `RemoteInvitationAccepted`.
     #[doc(alias = "acceptRemoteInvitation")]
-    pub async fn accept_remote_invitation(
+    pub fn accept_remote_invitation(
         &self,
         invitation: &RemoteInvitation,
-    ) -> RtmResult<(), InvitationApiCallErrCode> {
+    ) -> impl Future<Output = RtmResult<(), InvitationApiCallErrCode>> + Send + 'static {
+        let started = self.start_accept_remote_invitation(invitation);
+        async move { started?.await }
+    }
+
+    fn start_accept_remote_invitation(
+        &self,
+        invitation: &RemoteInvitation,
+    ) -> RtmResult<
+        impl Future<Output = RtmResult<(), InvitationApiCallErrCode>>,
+        InvitationApiCallErrCode,
+    > {
         if !self.is_mine(invitation) {
             self.remote_key(invitation, true)?;
             return Err(api_err(
@@ -605,46 +616,54 @@ impl RtmCallManager {
             call_id,
             response,
         };
-        match self
+        let reply = self
             .client
-            .call(request, self.client.config.timeouts.invitation, None)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let removed = self
-                    .client
-                    .core
-                    .lock()
-                    .invitations
-                    .remote
-                    .remove(&(caller, call_id));
-                if let Some(inv) = removed {
-                    inv.data.lock().state = RemoteInvitationState::Failure;
-                    self.client.emit(call(CallEvent::RemoteInvitationFailure {
-                        invitation: inv,
-                        code: RemoteInvitationErrCode::AcceptFailure,
-                    }));
-                }
-                match e {
-                    CallError::Failed(f) => Err(api_err(
-                        InvitationApiCallErrCode::from_code(f.code)
-                            .unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
-                        f.detail,
-                    )),
-                    _ => Ok(()),
+            .start(request, self.client.config.timeouts.invitation, None);
+        let client = self.client.clone();
+        Ok(async move {
+            match reply.await {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let removed = client
+                        .core
+                        .lock()
+                        .invitations
+                        .remote
+                        .remove(&(caller, call_id));
+                    if let Some(inv) = removed {
+                        inv.data.lock().state = RemoteInvitationState::Failure;
+                        client.emit(call(CallEvent::RemoteInvitationFailure {
+                            invitation: inv,
+                            code: RemoteInvitationErrCode::AcceptFailure,
+                        }));
+                    }
+                    match e {
+                        CallError::Failed(f) => Err(api_call_error(CallError::Failed(f))),
+                        _ => Ok(()),
+                    }
                 }
             }
-        }
+        })
     }
 
     /// Refuses a received invitation: this client gets `RemoteInvitationRefused`, then the
     /// caller `LocalInvitationRefused`.
     #[doc(alias = "refuseRemoteInvitation")]
-    pub async fn refuse_remote_invitation(
+    pub fn refuse_remote_invitation(
         &self,
         invitation: &RemoteInvitation,
-    ) -> RtmResult<(), InvitationApiCallErrCode> {
+    ) -> impl Future<Output = RtmResult<(), InvitationApiCallErrCode>> + Send + 'static {
+        let started = self.start_refuse_remote_invitation(invitation);
+        async move { started?.await }
+    }
+
+    fn start_refuse_remote_invitation(
+        &self,
+        invitation: &RemoteInvitation,
+    ) -> RtmResult<
+        impl Future<Output = RtmResult<(), InvitationApiCallErrCode>>,
+        InvitationApiCallErrCode,
+    > {
         if !self.is_mine(invitation) {
             self.remote_key(invitation, false)?;
             return Err(api_err(
@@ -672,22 +691,52 @@ impl RtmCallManager {
             call_id,
             response,
         };
-        match self
-            .client
-            .call(
-                request,
-                self.client.config.timeouts.invitation,
-                Some(effect),
-            )
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(CallError::Failed(f)) => Err(api_err(
-                InvitationApiCallErrCode::from_code(f.code)
-                    .unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
-                f.detail,
-            )),
-            Err(_) => Err(ended("the RTM system could not be reached")),
+        let reply = self.client.start(
+            request,
+            self.client.config.timeouts.invitation,
+            Some(effect),
+        );
+        Ok(async move { reply.await.map(|_| ()).map_err(api_call_error) })
+    }
+}
+
+/// A failed invitation request in the call manager's codes.
+fn api_call_error(e: CallError) -> RtmError<InvitationApiCallErrCode> {
+    match e {
+        CallError::Failed(f) => api_err(
+            InvitationApiCallErrCode::from_code(f.code)
+                .unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
+            f.detail,
+        ),
+        _ => ended("the RTM system could not be reached"),
+    }
+}
+
+/// Waits for an invitation's send request; if the system never took it, the invitation fails
+/// as unanswered (or NOT_LOGGEDIN when the session was gone).
+async fn await_invitation_sent(
+    reply: Option<impl Future<Output = Result<crate::transport::protocol::Reply, CallError>>>,
+    client: Arc<ClientInner>,
+    call_id: CallId,
+) -> RtmResult<(), InvitationApiCallErrCode> {
+    {
+        let Some(reply) = reply else {
+            return Ok(());
+        };
+        if let Err(e) = reply.await {
+            let removed = client.core.lock().invitations.local.remove(&call_id);
+            if let Some(inv) = removed {
+                inv.data.lock().state = LocalInvitationState::Failure;
+                let code = match e {
+                    CallError::NotLoggedIn => LocalInvitationErrCode::NotLoggedin,
+                    _ => LocalInvitationErrCode::PeerNoResponse,
+                };
+                client.emit(call(CallEvent::LocalInvitationFailure {
+                    invitation: inv,
+                    code,
+                }));
+            }
         }
+        Ok(())
     }
 }

@@ -8,6 +8,7 @@ use super::limits::{Budget, MAX_JOINED_CHANNELS};
 use super::message::RtmMessage;
 use super::message::SendMessageOptions;
 use crate::transport::protocol::{Reply, Request};
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -74,7 +75,14 @@ impl RtmChannel {
 
     /// Joins the channel (`onJoinSuccess` / `onJoinFailure`). Other members get
     /// `MemberJoined`; this client then gets `MemberCountUpdated`. At most 20 channels at once.
-    pub async fn join(&self) -> RtmResult<(), JoinChannelErr> {
+    pub fn join(&self) -> impl Future<Output = RtmResult<(), JoinChannelErr>> + Send + 'static {
+        let started = self.start_join();
+        async move { started?.await }
+    }
+
+    fn start_join(
+        &self,
+    ) -> RtmResult<impl Future<Output = RtmResult<(), JoinChannelErr>>, JoinChannelErr> {
         self.check::<JoinChannelErr>()?;
         let id = self.shared.id.clone();
         {
@@ -110,19 +118,23 @@ impl RtmChannel {
                 core.joined.insert(joined);
             }
         });
-        self.client
-            .call(
-                Request::Join { channel: id },
-                self.client.config.timeouts.join,
-                Some(effect),
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| e.into_rtm())
+        let reply = self.client.start_op(
+            Request::Join { channel: id },
+            self.client.config.timeouts.join,
+            Some(effect),
+        );
+        Ok(async move { reply.await.map(|_| ()) })
     }
 
     /// Leaves the channel (`onLeave`). Other members get `MemberLeft`.
-    pub async fn leave(&self) -> RtmResult<(), LeaveChannelErr> {
+    pub fn leave(&self) -> impl Future<Output = RtmResult<(), LeaveChannelErr>> + Send + 'static {
+        let started = self.start_leave();
+        async move { started?.await }
+    }
+
+    fn start_leave(
+        &self,
+    ) -> RtmResult<impl Future<Output = RtmResult<(), LeaveChannelErr>>, LeaveChannelErr> {
         self.check::<LeaveChannelErr>()?;
         self.require_joined(LeaveChannelErr::NotInChannel)?;
         let id = self.shared.id.clone();
@@ -134,25 +146,33 @@ impl RtmChannel {
                 core.last_member_count.remove(&left);
             }
         });
-        self.client
-            .call(
-                Request::Leave { channel: id },
-                self.client.config.timeouts.leave,
-                Some(effect),
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| e.into_rtm())
+        let reply = self.client.start_op(
+            Request::Leave { channel: id },
+            self.client.config.timeouts.leave,
+            Some(effect),
+        );
+        Ok(async move { reply.await.map(|_| ()) })
     }
 
     /// Sends a message to the other members. `Ok` means the server received it; the sender does
     /// not receive its own message. The offline flag is ignored for channel messages.
+    ///
+    /// The message is sent when this is called; the future waits for the outcome.
     #[doc(alias = "sendMessage")]
-    pub async fn send_message(
+    pub fn send_message(
         &self,
         message: &RtmMessage,
         _options: SendMessageOptions,
-    ) -> RtmResult<(), ChannelMessageErrCode> {
+    ) -> impl Future<Output = RtmResult<(), ChannelMessageErrCode>> + Send + 'static {
+        let started = self.start_send_message(message);
+        async move { started?.await }
+    }
+
+    fn start_send_message(
+        &self,
+        message: &RtmMessage,
+    ) -> RtmResult<impl Future<Output = RtmResult<(), ChannelMessageErrCode>>, ChannelMessageErrCode>
+    {
         self.check::<ChannelMessageErrCode>()?;
         message
             .check_size()
@@ -167,37 +187,50 @@ impl RtmChannel {
             channel: self.shared.id.clone(),
             message: message.clone(),
         };
-        self.client
-            .op(request, self.client.config.timeouts.channel_message)
-            .await
-            .map(|_| ())
+        let reply =
+            self.client
+                .start_op(request, self.client.config.timeouts.channel_message, None);
+        Ok(async move { reply.await.map(|_| ()) })
     }
 
     /// The members (`onGetMembers`), oldest first. At most 512: above that, the 512 who joined
     /// most recently.
     #[doc(alias = "getMembers")]
-    pub async fn get_members(&self) -> RtmResult<Vec<ChannelMember>, GetMembersErr> {
+    pub fn get_members(
+        &self,
+    ) -> impl Future<Output = RtmResult<Vec<ChannelMember>, GetMembersErr>> + Send + 'static {
+        let started = self.start_get_members();
+        async move { started?.await }
+    }
+
+    fn start_get_members(
+        &self,
+    ) -> RtmResult<impl Future<Output = RtmResult<Vec<ChannelMember>, GetMembersErr>>, GetMembersErr>
+    {
         self.check::<GetMembersErr>()?;
         self.require_joined(GetMembersErr::NotInChannel)?;
         self.client
             .allow(Budget::GetMembers, GetMembersErr::TooOften, "getMembers")?;
-        let request = Request::GetMembers {
-            channel: self.shared.id.clone(),
-        };
-        match self
-            .client
-            .op(request, self.client.config.timeouts.get_members)
-            .await?
-        {
-            Reply::Members(v) => Ok(v
-                .into_iter()
-                .map(|user_id| ChannelMember {
-                    user_id,
-                    channel_id: self.shared.id.clone(),
-                })
-                .collect()),
-            _ => Ok(Vec::new()),
-        }
+        let channel_id = self.shared.id.clone();
+        let reply = self.client.start_op(
+            Request::GetMembers {
+                channel: channel_id.clone(),
+            },
+            self.client.config.timeouts.get_members,
+            None,
+        );
+        Ok(async move {
+            match reply.await? {
+                Reply::Members(v) => Ok(v
+                    .into_iter()
+                    .map(|user_id| ChannelMember {
+                        user_id,
+                        channel_id: channel_id.clone(),
+                    })
+                    .collect()),
+                _ => Ok(Vec::new()),
+            }
+        })
     }
 
     /// Releases the channel object. A joined channel is left first (in the background).
@@ -223,7 +256,7 @@ impl RtmChannel {
                         });
                         let timeout = client.config.timeouts.leave;
                         let _ = client
-                            .call(Request::Leave { channel: id }, timeout, Some(effect))
+                            .start(Request::Leave { channel: id }, timeout, Some(effect))
                             .await;
                     });
                 }

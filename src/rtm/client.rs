@@ -25,6 +25,7 @@ use crate::transport::protocol::{
 use crate::transport::{Connector, InProcessConnector, LinkSender};
 use parking_lot::Mutex;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -239,13 +240,35 @@ impl ClientInner {
         }
     }
 
-    /// Sends a request and waits for its reply.
-    pub(crate) async fn call(
-        &self,
+    /// Sends a request now and returns a future of its reply. Requests therefore reach the
+    /// system in the order they were started, whatever order their futures are polled in.
+    pub(crate) fn start(
+        self: &Arc<Self>,
         body: Request,
         timeout: Duration,
         effect: Option<Effect>,
-    ) -> Result<Reply, CallError> {
+    ) -> impl Future<Output = Result<Reply, CallError>> + Send + 'static {
+        let sent = self.send_request(body, effect);
+        let me = self.clone();
+        async move {
+            let (id, rx) = sent?;
+            match tokio::time::timeout(timeout, rx).await {
+                Err(_) => {
+                    me.pending.lock().remove(&id);
+                    Err(CallError::Timeout)
+                }
+                Ok(Err(_)) => Err(CallError::LinkLost),
+                Ok(Ok(Ok(reply))) => Ok(reply),
+                Ok(Ok(Err(failure))) => Err(CallError::Failed(failure)),
+            }
+        }
+    }
+
+    fn send_request(
+        &self,
+        body: Request,
+        effect: Option<Effect>,
+    ) -> Result<(RequestId, oneshot::Receiver<ReplyResult>), CallError> {
         let Some(link) = self.core.lock().link.clone() else {
             return Err(CallError::NotLoggedIn);
         };
@@ -256,25 +279,18 @@ impl ClientInner {
             self.pending.lock().remove(&id);
             return Err(CallError::LinkLost);
         }
-        match tokio::time::timeout(timeout, rx).await {
-            Err(_) => {
-                self.pending.lock().remove(&id);
-                Err(CallError::Timeout)
-            }
-            Ok(Err(_)) => Err(CallError::LinkLost),
-            Ok(Ok(Ok(reply))) => Ok(reply),
-            Ok(Ok(Err(failure))) => Err(CallError::Failed(failure)),
-        }
+        Ok((id, rx))
     }
 
-    pub(crate) async fn op<C: OpCode>(
-        &self,
+    /// [`ClientInner::start`] with the failure reported in the operation's own code.
+    pub(crate) fn start_op<C: OpCode>(
+        self: &Arc<Self>,
         body: Request,
         timeout: Duration,
-    ) -> Result<Reply, RtmError<C>> {
-        self.call(body, timeout, None)
-            .await
-            .map_err(CallError::into_rtm)
+        effect: Option<Effect>,
+    ) -> impl Future<Output = Result<Reply, RtmError<C>>> + Send + 'static {
+        let reply = self.start(body, timeout, effect);
+        async move { reply.await.map_err(CallError::into_rtm) }
     }
 
     /// Closes the current link; pending requests fail.
@@ -458,6 +474,17 @@ fn to_strings(list: &[impl AsRef<str>]) -> Vec<String> {
     list.iter().map(|s| s.as_ref().to_string()).collect()
 }
 
+/// Runs an operation's checks and sends its request at call time; the returned future only
+/// waits for the answer. So operations reach the RTM system in the order they were called,
+/// even when their futures are awaited later or on other tasks.
+async fn eager<T, C, F>(started: Result<F, RtmError<C>>) -> Result<T, RtmError<C>>
+where
+    C: RtmCode,
+    F: Future<Output = Result<T, RtmError<C>>>,
+{
+    started?.await
+}
+
 impl RtmClient {
     /// Starts building a client for an App ID.
     pub fn builder(app_id: impl Into<String>) -> RtmClientBuilder {
@@ -572,7 +599,7 @@ impl RtmClient {
             token: (!token.is_empty()).then(|| token.to_string()),
         };
         match inner
-            .call(request, inner.config.timeouts.login, Some(effect))
+            .start(request, inner.config.timeouts.login, Some(effect))
             .await
         {
             Ok(_) => Ok(()),
@@ -614,7 +641,7 @@ impl RtmClient {
             _ => {
                 // The session ends on the system when the link closes, even without an answer.
                 let _ = inner
-                    .call(Request::Logout, inner.config.timeouts.logout, None)
+                    .start(Request::Logout, inner.config.timeouts.logout, None)
                     .await;
                 inner.drop_link();
                 inner.clear_session();
@@ -629,7 +656,17 @@ impl RtmClient {
 
     /// Replaces the session's token (`onRenewTokenResult`).
     #[doc(alias = "renewToken")]
-    pub async fn renew_token(&self, token: &str) -> RtmResult<(), RenewTokenErrCode> {
+    pub fn renew_token(
+        &self,
+        token: &str,
+    ) -> impl Future<Output = RtmResult<(), RenewTokenErrCode>> + Send + 'static {
+        eager(self.start_renew_token(token))
+    }
+
+    fn start_renew_token(
+        &self,
+        token: &str,
+    ) -> RtmResult<impl Future<Output = RtmResult<(), RenewTokenErrCode>>, RenewTokenErrCode> {
         let inner = &self.inner;
         {
             let core = inner.core.lock();
@@ -660,15 +697,14 @@ impl RtmClient {
             RenewTokenErrCode::TooOften,
             "renewToken",
         )?;
-        inner
-            .op(
-                Request::RenewToken {
-                    token: token.to_string(),
-                },
-                inner.config.timeouts.renew_token,
-            )
-            .await
-            .map(|_| ())
+        let reply = inner.start_op(
+            Request::RenewToken {
+                token: token.to_string(),
+            },
+            inner.config.timeouts.renew_token,
+            None,
+        );
+        Ok(async move { reply.await.map(|_| ()) })
     }
 
     /// Sends a peer message. `Ok(Received)` means the peer got it; `Ok(CachedByServer)` means
@@ -677,13 +713,27 @@ impl RtmClient {
     ///
     /// A text starting with [`crate::rtm::END_CALL_PREFIX`] must read
     /// `<prefix>_<channelId>_<extra>`, or the send fails with `INVALID_MESSAGE` (7).
+    ///
+    /// The message is sent when this is called; the future waits for the outcome.
     #[doc(alias = "sendMessageToPeer")]
-    pub async fn send_message_to_peer(
+    pub fn send_message_to_peer(
         &self,
         peer_id: &str,
         message: &RtmMessage,
         options: SendMessageOptions,
-    ) -> RtmResult<PeerDelivery, PeerMessageErrCode> {
+    ) -> impl Future<Output = RtmResult<PeerDelivery, PeerMessageErrCode>> + Send + 'static {
+        eager(self.start_send_message_to_peer(peer_id, message, options))
+    }
+
+    fn start_send_message_to_peer(
+        &self,
+        peer_id: &str,
+        message: &RtmMessage,
+        options: SendMessageOptions,
+    ) -> RtmResult<
+        impl Future<Output = RtmResult<PeerDelivery, PeerMessageErrCode>>,
+        PeerMessageErrCode,
+    > {
         let inner = &self.inner;
         inner.require_session::<PeerMessageErrCode>()?;
         ids::validate("peer id", peer_id)
@@ -706,25 +756,35 @@ impl RtmClient {
             message: message.clone(),
             offline: options.enable_offline_messaging,
         };
-        match inner
-            .op(request, inner.config.timeouts.peer_message)
-            .await?
-        {
-            Reply::PeerSent(d) => Ok(d),
-            _ => Ok(PeerDelivery::Received),
-        }
+        let reply = inner.start_op(request, inner.config.timeouts.peer_message, None);
+        Ok(async move {
+            match reply.await? {
+                Reply::PeerSent(d) => Ok(d),
+                _ => Ok(PeerDelivery::Received),
+            }
+        })
     }
 
     /// Whether peers are online (ONLINE or OFFLINE; never UNREACHABLE), in the order asked.
     /// At most 256 ids.
     #[doc(alias = "queryPeersOnlineStatus")]
-    pub async fn query_peers_online_status(
+    pub fn query_peers_online_status(
         &self,
         peer_ids: &[impl AsRef<str>],
-    ) -> RtmResult<Vec<PeerOnlineStatus>, QueryPeersOnlineStatusErr> {
+    ) -> impl Future<Output = RtmResult<Vec<PeerOnlineStatus>, QueryPeersOnlineStatusErr>> + Send + 'static
+    {
+        eager(self.start_query_peers_online_status(to_strings(peer_ids)))
+    }
+
+    fn start_query_peers_online_status(
+        &self,
+        peers: Vec<String>,
+    ) -> RtmResult<
+        impl Future<Output = RtmResult<Vec<PeerOnlineStatus>, QueryPeersOnlineStatusErr>>,
+        QueryPeersOnlineStatusErr,
+    > {
         let inner = &self.inner;
         inner.require_session::<QueryPeersOnlineStatusErr>()?;
-        let peers = to_strings(peer_ids);
         check_ids(
             "peer id",
             &peers,
@@ -736,85 +796,59 @@ impl RtmClient {
             QueryPeersOnlineStatusErr::TooOften,
             "queryPeersOnlineStatus",
         )?;
-        match inner
-            .op(
-                Request::QueryOnline { peers },
-                inner.config.timeouts.presence,
-            )
-            .await?
-        {
-            Reply::Online(list) => Ok(list
-                .into_iter()
-                .map(|(peer_id, online)| PeerOnlineStatus {
-                    peer_id,
-                    online_state: if online {
-                        PeerOnlineState::Online
-                    } else {
-                        PeerOnlineState::Offline
-                    },
-                })
-                .collect()),
-            _ => Ok(Vec::new()),
-        }
+        let reply = inner.start_op(
+            Request::QueryOnline { peers },
+            inner.config.timeouts.presence,
+            None,
+        );
+        Ok(async move {
+            match reply.await? {
+                Reply::Online(list) => Ok(list
+                    .into_iter()
+                    .map(|(peer_id, online)| PeerOnlineStatus {
+                        peer_id,
+                        online_state: if online {
+                            PeerOnlineState::Online
+                        } else {
+                            PeerOnlineState::Offline
+                        },
+                    })
+                    .collect()),
+                _ => Ok(Vec::new()),
+            }
+        })
     }
 
     /// Subscribes to peers' online state. After success, a
     /// [`RtmEvent::PeersOnlineStatusChanged`] reports their current states; later changes follow.
     /// At most 512 peers in total (`OVERFLOW`, 6).
     #[doc(alias = "subscribePeersOnlineStatus")]
-    pub async fn subscribe_peers_online_status(
+    pub fn subscribe_peers_online_status(
         &self,
         peer_ids: &[impl AsRef<str>],
-    ) -> RtmResult<(), PeerSubscriptionStatusErr> {
-        let inner = &self.inner;
-        inner.require_session::<PeerSubscriptionStatusErr>()?;
-        let peers = to_strings(peer_ids);
-        if peers.len() > MAX_SUBSCRIBED_PEERS {
-            return Err(RtmError::new(
-                PeerSubscriptionStatusErr::Overflow,
-                format!(
-                    "{} peers in one call; RTM allows at most {MAX_SUBSCRIBED_PEERS}",
-                    peers.len()
-                ),
-            ));
-        }
-        check_ids(
-            "peer id",
-            &peers,
-            PeerSubscriptionStatusErr::InvalidArgument,
-            MAX_SUBSCRIBED_PEERS,
-        )?;
-        inner.allow(
-            Budget::Subscribe,
-            PeerSubscriptionStatusErr::TooOften,
-            "subscribePeersOnlineStatus",
-        )?;
-        let added = peers.clone();
-        let effect: Effect = Box::new(move |inner, result| {
-            if result.is_ok() {
-                inner.core.lock().subscriptions.extend(added);
-            }
-        });
-        inner
-            .call(
-                Request::Subscribe { peers },
-                inner.config.timeouts.presence,
-                Some(effect),
-            )
-            .await
-            .map(|_| ())
-            .map_err(CallError::into_rtm)
+    ) -> impl Future<Output = RtmResult<(), PeerSubscriptionStatusErr>> + Send + 'static {
+        eager(self.start_subscription(to_strings(peer_ids), true))
     }
 
     /// Stops following peers' online state.
     #[doc(alias = "unsubscribePeersOnlineStatus")]
-    pub async fn unsubscribe_peers_online_status(
+    pub fn unsubscribe_peers_online_status(
         &self,
         peer_ids: &[impl AsRef<str>],
-    ) -> RtmResult<(), PeerSubscriptionStatusErr> {
+    ) -> impl Future<Output = RtmResult<(), PeerSubscriptionStatusErr>> + Send + 'static {
+        eager(self.start_subscription(to_strings(peer_ids), false))
+    }
+
+    fn start_subscription(
+        &self,
+        peers: Vec<String>,
+        subscribe: bool,
+    ) -> RtmResult<
+        impl Future<Output = RtmResult<(), PeerSubscriptionStatusErr>>,
+        PeerSubscriptionStatusErr,
+    > {
         let inner = &self.inner;
         inner.require_session::<PeerSubscriptionStatusErr>()?;
-        let peers = to_strings(peer_ids);
         if peers.len() > MAX_SUBSCRIBED_PEERS {
             return Err(RtmError::new(
                 PeerSubscriptionStatusErr::Overflow,
@@ -830,56 +864,67 @@ impl RtmClient {
             PeerSubscriptionStatusErr::InvalidArgument,
             MAX_SUBSCRIBED_PEERS,
         )?;
-        inner.allow(
-            Budget::Unsubscribe,
-            PeerSubscriptionStatusErr::TooOften,
-            "unsubscribePeersOnlineStatus",
-        )?;
-        let removed = peers.clone();
+        let changed = peers.clone();
+        let (budget, what, request) = if subscribe {
+            (
+                Budget::Subscribe,
+                "subscribePeersOnlineStatus",
+                Request::Subscribe { peers },
+            )
+        } else {
+            (
+                Budget::Unsubscribe,
+                "unsubscribePeersOnlineStatus",
+                Request::Unsubscribe { peers },
+            )
+        };
+        inner.allow(budget, PeerSubscriptionStatusErr::TooOften, what)?;
         let effect: Effect = Box::new(move |inner, result| {
             if result.is_ok() {
                 let mut core = inner.core.lock();
-                for p in &removed {
-                    core.subscriptions.remove(p);
+                for p in changed {
+                    if subscribe {
+                        core.subscriptions.insert(p);
+                    } else {
+                        core.subscriptions.remove(&p);
+                    }
                 }
             }
         });
-        inner
-            .call(
-                Request::Unsubscribe { peers },
-                inner.config.timeouts.presence,
-                Some(effect),
-            )
-            .await
-            .map(|_| ())
-            .map_err(CallError::into_rtm)
+        let reply = inner.start_op(request, inner.config.timeouts.presence, Some(effect));
+        Ok(async move { reply.await.map(|_| ()) })
     }
 
     /// The peers this client is subscribed to, sorted.
     #[doc(alias = "queryPeersBySubscriptionOption")]
-    pub async fn query_peers_by_subscription_option(
+    pub fn query_peers_by_subscription_option(
         &self,
         option: PeerSubscriptionOption,
-    ) -> RtmResult<Vec<String>, QueryPeersBySubscriptionOptionErr> {
-        let inner = &self.inner;
-        inner.require_session::<QueryPeersBySubscriptionOptionErr>()?;
-        inner.allow(
-            Budget::QuerySubscription,
-            QueryPeersBySubscriptionOptionErr::TooOften,
-            "queryPeersBySubscriptionOption",
-        )?;
-        match option {
-            PeerSubscriptionOption::OnlineStatus => {
-                Ok(inner.core.lock().subscriptions.iter().cloned().collect())
+    ) -> impl Future<Output = RtmResult<Vec<String>, QueryPeersBySubscriptionOptionErr>> + Send + 'static
+    {
+        let result = (|| {
+            let inner = &self.inner;
+            inner.require_session::<QueryPeersBySubscriptionOptionErr>()?;
+            inner.allow(
+                Budget::QuerySubscription,
+                QueryPeersBySubscriptionOptionErr::TooOften,
+                "queryPeersBySubscriptionOption",
+            )?;
+            match option {
+                PeerSubscriptionOption::OnlineStatus => {
+                    Ok(inner.core.lock().subscriptions.iter().cloned().collect())
+                }
             }
-        }
+        })();
+        std::future::ready(result)
     }
 
-    async fn write_user_attributes(
+    fn start_user_attribute_write(
         &self,
         what: &str,
         op: AttributeOp<RtmAttribute>,
-    ) -> RtmResult<(), AttributeOperationErr> {
+    ) -> RtmResult<impl Future<Output = RtmResult<(), AttributeOperationErr>>, AttributeOperationErr>
+    {
         let inner = &self.inner;
         inner.require_session::<AttributeOperationErr>()?;
         check_attribute_op(&op, |a| (a.key.as_str(), a.value.as_str()))?;
@@ -888,66 +933,66 @@ impl RtmClient {
             AttributeOperationErr::TooOften,
             what,
         )?;
-        inner
-            .op(
-                Request::UserAttributes(op),
-                inner.config.timeouts.attributes,
-            )
-            .await
-            .map(|_| ())
+        let reply = inner.start_op(
+            Request::UserAttributes(op),
+            inner.config.timeouts.attributes,
+            None,
+        );
+        Ok(async move { reply.await.map(|_| ()) })
     }
 
     /// Replaces all of the local user's attributes.
     #[doc(alias = "setLocalUserAttributes")]
-    pub async fn set_local_user_attributes(
+    pub fn set_local_user_attributes(
         &self,
         attributes: &[RtmAttribute],
-    ) -> RtmResult<(), AttributeOperationErr> {
-        self.write_user_attributes(
+    ) -> impl Future<Output = RtmResult<(), AttributeOperationErr>> + Send + 'static {
+        eager(self.start_user_attribute_write(
             "setLocalUserAttributes",
             AttributeOp::Set(attributes.to_vec()),
-        )
-        .await
+        ))
     }
 
     /// Adds or updates local user attributes by key.
     #[doc(alias = "addOrUpdateLocalUserAttributes")]
-    pub async fn add_or_update_local_user_attributes(
+    pub fn add_or_update_local_user_attributes(
         &self,
         attributes: &[RtmAttribute],
-    ) -> RtmResult<(), AttributeOperationErr> {
-        self.write_user_attributes(
+    ) -> impl Future<Output = RtmResult<(), AttributeOperationErr>> + Send + 'static {
+        eager(self.start_user_attribute_write(
             "addOrUpdateLocalUserAttributes",
             AttributeOp::AddOrUpdate(attributes.to_vec()),
-        )
-        .await
+        ))
     }
 
     /// Deletes local user attributes by key.
     #[doc(alias = "deleteLocalUserAttributesByKeys")]
-    pub async fn delete_local_user_attributes_by_keys(
+    pub fn delete_local_user_attributes_by_keys(
         &self,
         keys: &[impl AsRef<str>],
-    ) -> RtmResult<(), AttributeOperationErr> {
-        self.write_user_attributes(
+    ) -> impl Future<Output = RtmResult<(), AttributeOperationErr>> + Send + 'static {
+        eager(self.start_user_attribute_write(
             "deleteLocalUserAttributesByKeys",
             AttributeOp::DeleteKeys(to_strings(keys)),
-        )
-        .await
+        ))
     }
 
     /// Deletes all local user attributes.
     #[doc(alias = "clearLocalUserAttributes")]
-    pub async fn clear_local_user_attributes(&self) -> RtmResult<(), AttributeOperationErr> {
-        self.write_user_attributes("clearLocalUserAttributes", AttributeOp::Clear)
-            .await
+    pub fn clear_local_user_attributes(
+        &self,
+    ) -> impl Future<Output = RtmResult<(), AttributeOperationErr>> + Send + 'static {
+        eager(self.start_user_attribute_write("clearLocalUserAttributes", AttributeOp::Clear))
     }
 
-    async fn read_user_attributes(
+    fn start_user_attribute_read(
         &self,
         user_id: &str,
         keys: Option<Vec<String>>,
-    ) -> RtmResult<Vec<RtmAttribute>, AttributeOperationErr> {
+    ) -> RtmResult<
+        impl Future<Output = RtmResult<Vec<RtmAttribute>, AttributeOperationErr>>,
+        AttributeOperationErr,
+    > {
         let inner = &self.inner;
         inner.require_session::<AttributeOperationErr>()?;
         ids::validate("user id", user_id)
@@ -965,39 +1010,44 @@ impl RtmClient {
             user: user_id.to_string(),
             keys,
         };
-        match inner.op(request, inner.config.timeouts.attributes).await? {
-            Reply::UserAttributes(v) => Ok(v),
-            _ => Ok(Vec::new()),
-        }
+        let reply = inner.start_op(request, inner.config.timeouts.attributes, None);
+        Ok(async move {
+            match reply.await? {
+                Reply::UserAttributes(v) => Ok(v),
+                _ => Ok(Vec::new()),
+            }
+        })
     }
 
     /// All attributes of a user (local or remote). An offline user gives `USER_NOT_FOUND` (6).
     #[doc(alias = "getUserAttributes")]
-    pub async fn get_user_attributes(
+    pub fn get_user_attributes(
         &self,
         user_id: &str,
-    ) -> RtmResult<Vec<RtmAttribute>, AttributeOperationErr> {
-        self.read_user_attributes(user_id, None).await
+    ) -> impl Future<Output = RtmResult<Vec<RtmAttribute>, AttributeOperationErr>> + Send + 'static
+    {
+        eager(self.start_user_attribute_read(user_id, None))
     }
 
     /// Some attributes of a user, by key (absent keys are left out).
     #[doc(alias = "getUserAttributesByKeys")]
-    pub async fn get_user_attributes_by_keys(
+    pub fn get_user_attributes_by_keys(
         &self,
         user_id: &str,
         keys: &[impl AsRef<str>],
-    ) -> RtmResult<Vec<RtmAttribute>, AttributeOperationErr> {
-        self.read_user_attributes(user_id, Some(to_strings(keys)))
-            .await
+    ) -> impl Future<Output = RtmResult<Vec<RtmAttribute>, AttributeOperationErr>> + Send + 'static
+    {
+        eager(self.start_user_attribute_read(user_id, Some(to_strings(keys))))
     }
 
-    async fn write_channel_attributes(
+    fn start_channel_attribute_write(
         &self,
         what: &str,
         channel_id: &str,
         op: AttributeOp<ChannelAttribute>,
         options: ChannelAttributeOptions,
-    ) -> RtmResult<(), AttributeOperationErr> {
+    ) -> RtmResult<impl Future<Output = RtmResult<(), AttributeOperationErr>>, AttributeOperationErr>
+    {
         let inner = &self.inner;
         inner.require_session::<AttributeOperationErr>()?;
         ids::validate("channel id", channel_id)
@@ -1013,84 +1063,81 @@ impl RtmClient {
             op,
             notify: options.enable_notification_to_channel_members,
         };
-        inner
-            .op(request, inner.config.timeouts.attributes)
-            .await
-            .map(|_| ())
+        let reply = inner.start_op(request, inner.config.timeouts.attributes, None);
+        Ok(async move { reply.await.map(|_| ()) })
     }
 
     /// Replaces all attributes of a channel (no need to be a member).
     #[doc(alias = "setChannelAttributes")]
-    pub async fn set_channel_attributes(
+    pub fn set_channel_attributes(
         &self,
         channel_id: &str,
         attributes: &[ChannelAttribute],
         options: ChannelAttributeOptions,
-    ) -> RtmResult<(), AttributeOperationErr> {
-        self.write_channel_attributes(
+    ) -> impl Future<Output = RtmResult<(), AttributeOperationErr>> + Send + 'static {
+        eager(self.start_channel_attribute_write(
             "setChannelAttributes",
             channel_id,
             AttributeOp::Set(attributes.to_vec()),
             options,
-        )
-        .await
+        ))
     }
 
     /// Adds or updates channel attributes by key.
     #[doc(alias = "addOrUpdateChannelAttributes")]
-    pub async fn add_or_update_channel_attributes(
+    pub fn add_or_update_channel_attributes(
         &self,
         channel_id: &str,
         attributes: &[ChannelAttribute],
         options: ChannelAttributeOptions,
-    ) -> RtmResult<(), AttributeOperationErr> {
-        self.write_channel_attributes(
+    ) -> impl Future<Output = RtmResult<(), AttributeOperationErr>> + Send + 'static {
+        eager(self.start_channel_attribute_write(
             "addOrUpdateChannelAttributes",
             channel_id,
             AttributeOp::AddOrUpdate(attributes.to_vec()),
             options,
-        )
-        .await
+        ))
     }
 
     /// Deletes channel attributes by key.
     #[doc(alias = "deleteChannelAttributesByKeys")]
-    pub async fn delete_channel_attributes_by_keys(
+    pub fn delete_channel_attributes_by_keys(
         &self,
         channel_id: &str,
         keys: &[impl AsRef<str>],
         options: ChannelAttributeOptions,
-    ) -> RtmResult<(), AttributeOperationErr> {
-        self.write_channel_attributes(
+    ) -> impl Future<Output = RtmResult<(), AttributeOperationErr>> + Send + 'static {
+        eager(self.start_channel_attribute_write(
             "deleteChannelAttributesByKeys",
             channel_id,
             AttributeOp::DeleteKeys(to_strings(keys)),
             options,
-        )
-        .await
+        ))
     }
 
     /// Deletes all attributes of a channel.
     #[doc(alias = "clearChannelAttributes")]
-    pub async fn clear_channel_attributes(
+    pub fn clear_channel_attributes(
         &self,
         channel_id: &str,
         options: ChannelAttributeOptions,
-    ) -> RtmResult<(), AttributeOperationErr> {
-        self.write_channel_attributes(
+    ) -> impl Future<Output = RtmResult<(), AttributeOperationErr>> + Send + 'static {
+        eager(self.start_channel_attribute_write(
             "clearChannelAttributes",
             channel_id,
             AttributeOp::Clear,
             options,
-        )
-        .await
+        ))
     }
 
-    async fn read_channel_attributes(
+    fn start_channel_attribute_read(
         &self,
         channel_id: &str,
         keys: Option<Vec<String>>,
-    ) -> RtmResult<Vec<ChannelAttribute>, AttributeOperationErr> {
+    ) -> RtmResult<
+        impl Future<Output = RtmResult<Vec<ChannelAttribute>, AttributeOperationErr>>,
+        AttributeOperationErr,
+    > {
         let inner = &self.inner;
         inner.require_session::<AttributeOperationErr>()?;
         ids::validate("channel id", channel_id)
@@ -1108,41 +1155,56 @@ impl RtmClient {
             channel: channel_id.to_string(),
             keys,
         };
-        match inner.op(request, inner.config.timeouts.attributes).await? {
-            Reply::ChannelAttributes(v) => Ok(v),
-            _ => Ok(Vec::new()),
-        }
+        let reply = inner.start_op(request, inner.config.timeouts.attributes, None);
+        Ok(async move {
+            match reply.await? {
+                Reply::ChannelAttributes(v) => Ok(v),
+                _ => Ok(Vec::new()),
+            }
+        })
     }
 
     /// All attributes of a channel (no need to be a member).
     #[doc(alias = "getChannelAttributes")]
-    pub async fn get_channel_attributes(
+    pub fn get_channel_attributes(
         &self,
         channel_id: &str,
-    ) -> RtmResult<Vec<ChannelAttribute>, AttributeOperationErr> {
-        self.read_channel_attributes(channel_id, None).await
+    ) -> impl Future<Output = RtmResult<Vec<ChannelAttribute>, AttributeOperationErr>> + Send + 'static
+    {
+        eager(self.start_channel_attribute_read(channel_id, None))
     }
 
     /// Some attributes of a channel, by key.
     #[doc(alias = "getChannelAttributesByKeys")]
-    pub async fn get_channel_attributes_by_keys(
+    pub fn get_channel_attributes_by_keys(
         &self,
         channel_id: &str,
         keys: &[impl AsRef<str>],
-    ) -> RtmResult<Vec<ChannelAttribute>, AttributeOperationErr> {
-        self.read_channel_attributes(channel_id, Some(to_strings(keys)))
-            .await
+    ) -> impl Future<Output = RtmResult<Vec<ChannelAttribute>, AttributeOperationErr>> + Send + 'static
+    {
+        eager(self.start_channel_attribute_read(channel_id, Some(to_strings(keys))))
     }
 
     /// Member counts of up to 32 channels, in the order asked; 0 for a channel nobody is in.
     #[doc(alias = "getChannelMemberCount")]
-    pub async fn get_channel_member_count(
+    pub fn get_channel_member_count(
         &self,
         channel_ids: &[impl AsRef<str>],
-    ) -> RtmResult<Vec<ChannelMemberCount>, GetChannelMemberCountErrCode> {
+    ) -> impl Future<Output = RtmResult<Vec<ChannelMemberCount>, GetChannelMemberCountErrCode>>
+           + Send
+           + 'static {
+        eager(self.start_get_channel_member_count(to_strings(channel_ids)))
+    }
+
+    fn start_get_channel_member_count(
+        &self,
+        channels: Vec<String>,
+    ) -> RtmResult<
+        impl Future<Output = RtmResult<Vec<ChannelMemberCount>, GetChannelMemberCountErrCode>>,
+        GetChannelMemberCountErrCode,
+    > {
         let inner = &self.inner;
         inner.require_session::<GetChannelMemberCountErrCode>()?;
-        let channels = to_strings(channel_ids);
         if channels.len() > MAX_MEMBER_COUNT_CHANNELS {
             return Err(RtmError::new(
                 GetChannelMemberCountErrCode::ExceedLimit,
@@ -1163,19 +1225,20 @@ impl RtmClient {
             GetChannelMemberCountErrCode::TooOften,
             "getChannelMemberCount",
         )?;
-        match inner
-            .op(
-                Request::MemberCount { channels },
-                inner.config.timeouts.member_count,
-            )
-            .await?
-        {
-            Reply::Counts(v) => Ok(v
-                .into_iter()
-                .map(|(channel_id, count)| ChannelMemberCount { channel_id, count })
-                .collect()),
-            _ => Ok(Vec::new()),
-        }
+        let reply = inner.start_op(
+            Request::MemberCount { channels },
+            inner.config.timeouts.member_count,
+            None,
+        );
+        Ok(async move {
+            match reply.await? {
+                Reply::Counts(v) => Ok(v
+                    .into_iter()
+                    .map(|(channel_id, count)| ChannelMemberCount { channel_id, count })
+                    .collect()),
+                _ => Ok(Vec::new()),
+            }
+        })
     }
 
     /// A channel object (RTM `createChannel`); the same id gives the same channel object.
