@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod mapping;
 pub mod rtm;
 pub mod system;
 pub mod token;
