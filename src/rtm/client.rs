@@ -363,6 +363,11 @@ impl ClientInner {
         }
         log::warn!("RTM client: the link to the RTM system closed");
         self.drop_link();
+        if self.state() == ConnectionState::Connecting {
+            // A login in flight: dropping the link fails it, and `login` reports
+            // (DISCONNECTED, LOGIN_FAILURE) itself.
+            return;
+        }
         self.clear_session();
         self.set_state(
             ConnectionState::Aborted,
@@ -577,6 +582,15 @@ impl RtmClient {
         };
         let generation = {
             let mut core = inner.core.lock();
+            if core.state.0 != ConnectionState::Connecting {
+                // Logged out (or released) while connecting: the login is abandoned.
+                drop(core);
+                link.sender.close();
+                return Err(RtmError::new(
+                    LoginErrCode::Unknown,
+                    "the login was cancelled by a logout",
+                ));
+            }
             core.link_generation += 1;
             core.link = Some(Arc::from(link.sender));
             core.link_generation
@@ -603,6 +617,8 @@ impl RtmClient {
             .await
         {
             Ok(_) => Ok(()),
+            // A logout during the login already reported (DISCONNECTED, LOGOUT).
+            Err(e) if inner.state() != ConnectionState::Connecting => Err(e.into_rtm()),
             Err(e) => {
                 inner.drop_link();
                 let reason = if matches!(e, CallError::Timeout) {
@@ -638,6 +654,8 @@ impl RtmClient {
                 ))
             }
             ConnectionState::Aborted => {}
+            // A login in flight is abandoned: closing its link fails it.
+            ConnectionState::Connecting => inner.drop_link(),
             _ => {
                 // The session ends on the system when the link closes, even without an answer.
                 let _ = inner

@@ -2,7 +2,10 @@
 
 use super::state::State;
 use super::{ConnId, System};
-use crate::rtm::{ChannelMessageErrCode, GetMembersErr, LeaveChannelErr, RtmMessage};
+use crate::rtm::limits::MAX_JOINED_CHANNELS;
+use crate::rtm::{
+    ChannelMessageErrCode, GetMembersErr, JoinChannelErr, LeaveChannelErr, RtmMessage,
+};
 use crate::transport::protocol::{Event, Failure, Reply};
 use tokio::time::Instant;
 
@@ -22,6 +25,19 @@ impl System {
                 detail: "session ended".into(),
             });
         };
+        // Checked here too, so that joins issued at once cannot get past the client's checks.
+        if me.channels.contains(&channel_id) {
+            return Err(Failure::new(
+                JoinChannelErr::AlreadyJoined,
+                format!("{user} is already in channel {channel_id}"),
+            ));
+        }
+        if me.channels.len() >= MAX_JOINED_CHANNELS {
+            return Err(Failure::new(
+                JoinChannelErr::ExceedLimit,
+                format!("{user} is already in {MAX_JOINED_CHANNELS} channels, RTM's limit"),
+            ));
+        }
         me.channels.insert(channel_id.clone());
         let conn = me.conn;
         let channel = app.channels.entry(channel_id.clone()).or_default();
@@ -121,7 +137,9 @@ impl System {
     /// 3 s above).
     pub(super) fn member_count_changed(&self, st: &mut State, app_id: &str, channel_id: &str) {
         let config = &self.inner.config;
-        let Some(channel) = st.app(app_id).channels.get_mut(channel_id) else {
+        let app = st.app(app_id);
+        let generation = app.generation();
+        let Some(channel) = app.channels.get_mut(channel_id) else {
             return;
         };
         if channel.count_update_pending {
@@ -141,12 +159,14 @@ impl System {
             return;
         }
         channel.count_update_pending = true;
+        channel.count_timer = generation;
         let (app_id, channel_id) = (app_id.to_string(), channel_id.to_string());
         self.after(wait, move |system, st| {
             if let Some(c) = st
                 .apps
                 .get_mut(&app_id)
                 .and_then(|a| a.channels.get_mut(&channel_id))
+                .filter(|c| c.count_update_pending && c.count_timer == generation)
             {
                 c.count_update_pending = false;
                 system.send_member_count(st, &app_id, &channel_id);

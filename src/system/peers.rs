@@ -110,7 +110,8 @@ impl System {
                 "session ended",
             ));
         };
-        let new: Vec<&String> = peers
+        // A peer repeated in one call counts once.
+        let new: std::collections::BTreeSet<&String> = peers
             .iter()
             .filter(|p| !me.subscriptions.contains(*p))
             .collect();

@@ -93,6 +93,9 @@ pub(super) struct Channel {
     /// Last member count sent to members, and when.
     pub last_count_sent: Option<(u32, Instant)>,
     pub count_update_pending: bool,
+    /// Generation of the pending member-count timer (a channel emptied and made again must not
+    /// take the old channel's timer).
+    pub count_timer: u64,
     /// Generation of the pending attribute wipe, if one is scheduled.
     pub wipe_generation: Option<u64>,
 }
