@@ -677,11 +677,13 @@ impl RtmCallManager {
         }
         let key = (caller.clone(), call_id);
         let effect: Effect = Box::new(move |inner, result| {
-            if result.is_err() {
-                return;
-            }
             let inv = inner.core.lock().invitations.remote.remove(&key);
             if let Some(inv) = inv {
+                if result.is_err() {
+                    // The system no longer has it: its lifecycle is over (RTM has no event).
+                    inv.data.lock().state = RemoteInvitationState::Failure;
+                    return;
+                }
                 inv.data.lock().state = RemoteInvitationState::Refused;
                 inner.emit(call(CallEvent::RemoteInvitationRefused(inv)));
             }
