@@ -40,8 +40,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod adapter;
 pub mod mapping;
 pub mod rtm;
+pub mod signaling;
 pub mod system;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod token;
 pub mod transport;

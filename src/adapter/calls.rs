@@ -1,0 +1,551 @@
+//! Calls: legacy invitations on RTM's call manager, the end-call prefix both ways, DTMF between
+//! shim users (contract rules I1–I6).
+
+use super::{uid_of, Adapter, Lane};
+use crate::mapping::LegacyMethod;
+use crate::rtm::{
+    CallEvent, LocalInvitation, LocalInvitationErrCode, LocalInvitationState, RemoteInvitation,
+    RtmCode, RtmMessage, SendMessageOptions, END_CALL_PREFIX,
+};
+use crate::signaling::{AgoraECode, LegacyEvent};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// Prefix of the peer message that carries `channel_invite_dtmf` between shim users (I6):
+/// `<prefix>_<channel>_<digits>`.
+pub(crate) const DTMF_PREFIX: &str = "Sig2RtmLegacyDtmfMessagePrefix";
+
+/// Response a callee's shim sends when it ends a pending invitation with `channel_invite_end`;
+/// the caller's shim reports it as `on_invite_end_by_peer` (I5).
+const END_RESPONSE: &str = r#"{"_end":1}"#;
+
+/// How long the default invitation waits for an offline callee (I2).
+const OFFLINE_WAIT: Duration = Duration::from_secs(20);
+
+/// Invitations by (channel, peer account).
+#[derive(Default)]
+pub(crate) struct Calls {
+    /// Sent by this client, still running.
+    outgoing: BTreeMap<(String, String), Outgoing>,
+    /// Received by this client, not answered.
+    incoming: BTreeMap<(String, String), RemoteInvitation>,
+    /// Accepted calls, in either direction, that an end-call message ends.
+    active: BTreeSet<(String, String)>,
+}
+
+struct Outgoing {
+    invitation: LocalInvitation,
+    /// Ended by this side already (on_invite_end_by_myself was fired).
+    ended: bool,
+}
+
+/// I2: the keys of `extra` the shim acts on.
+struct InviteOptions {
+    require_peer_online: bool,
+    timeout: Option<Duration>,
+}
+
+fn invite_options(extra: &str) -> Result<InviteOptions, String> {
+    if extra.trim().is_empty() {
+        return Ok(InviteOptions {
+            require_peer_online: false,
+            timeout: None,
+        });
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(extra).map_err(|e| format!("extra must be a JSON object: {e}"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| "extra must be a JSON object".to_string())?;
+    let number = |key: &str| -> Option<f64> {
+        obj.get(key).and_then(|v| {
+            v.as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        })
+    };
+    Ok(InviteOptions {
+        require_peer_online: number("_require_peer_online").is_some_and(|n| n != 0.0),
+        timeout: number("_timeout")
+            .filter(|n| *n > 0.0)
+            .map(Duration::from_secs_f64),
+    })
+}
+
+/// I3: `{"reason":"<RTM error name>"}`.
+fn reason(name: &str) -> String {
+    serde_json::json!({ "reason": name }).to_string()
+}
+
+/// I5: `<prefix>_<channel>_<extra>` → (channel, extra), the channel running to the LAST
+/// underscore.
+pub(crate) fn parse_control(prefix: &str, text: &str) -> Option<(String, String)> {
+    let rest = text.strip_prefix(prefix)?.strip_prefix('_')?;
+    let (channel, extra) = rest.rsplit_once('_')?;
+    Some((channel.to_string(), extra.to_string()))
+}
+
+impl Adapter {
+    /// I1 / I2: `channel_invite_user` / `channel_invite_user2`.
+    pub(super) fn channel_invite_user(&mut self, channel_id: &str, account: &str, extra: &str) {
+        let key = (channel_id.to_string(), account.to_string());
+        let failed = |a: &Adapter, code: AgoraECode, why: &str| {
+            a.emit(LegacyEvent::InviteFailed {
+                channel_id: key.0.clone(),
+                account: key.1.clone(),
+                uid: uid_of(&key.1),
+                ecode: code.code(),
+                extra: reason(why),
+            });
+        };
+        let Some(client) = self.client().filter(|_| self.session.account.is_some()) else {
+            failed(self, AgoraECode::InviteENet, "NOT_LOGGEDIN");
+            return self.error(
+                "channel_invite_user",
+                AgoraECode::GeneralENotLogin,
+                "not logged in",
+            );
+        };
+        let options = match invite_options(extra) {
+            Ok(o) => o,
+            Err(desc) => {
+                failed(self, AgoraECode::InviteEOther, "INVALID_ARGUMENT");
+                return self.error("channel_invite_user", AgoraECode::GeneralEWrongParam, desc);
+            }
+        };
+        if let Some(old) = self.calls.outgoing.remove(&key) {
+            // A second invitation with the same key replaces the first.
+            let cancel = client
+                .call_manager()
+                .cancel_local_invitation(&old.invitation);
+            tokio::spawn(async move {
+                let _ = cancel.await;
+            });
+        }
+        let manager = client.call_manager();
+        let invitation = manager.create_local_invitation(account);
+        invitation.set_channel_id(channel_id);
+        invitation.set_content(extra);
+        self.calls.outgoing.insert(
+            key.clone(),
+            Outgoing {
+                invitation: invitation.clone(),
+                ended: false,
+            },
+        );
+        let send = async move {
+            if options.require_peer_online {
+                let online = client
+                    .query_peers_online_status(&[invitation.callee_id()])
+                    .await
+                    .map(|v| v.first().is_some_and(|s| s.is_online()))
+                    .unwrap_or(false);
+                if !online {
+                    return Err(("PEER_OFFLINE", AgoraECode::InviteEPeeroffline));
+                }
+            }
+            manager
+                .send_local_invitation(&invitation)
+                .await
+                .map_err(|_| ("INVALID_ARGUMENT", AgoraECode::InviteEOther))
+        };
+        let k = key.clone();
+        self.then(Lane::Calls, send, move |a: &mut Adapter, result| {
+            if let Err((why, code)) = result {
+                if a.calls.outgoing.remove(&k).is_some() {
+                    a.emit(LegacyEvent::InviteFailed {
+                        channel_id: k.0.clone(),
+                        account: k.1.clone(),
+                        uid: uid_of(&k.1),
+                        ecode: code.code(),
+                        extra: reason(why),
+                    });
+                }
+            }
+        });
+        // I2: give up on an offline callee after 20 s, or after `_timeout` without an answer.
+        let (wait, code, why) = match options.timeout {
+            Some(t) => (t, AgoraECode::InviteETimeout, "TIMEOUT"),
+            None => (OFFLINE_WAIT, AgoraECode::InviteEPeeroffline, "PEER_OFFLINE"),
+        };
+        let only_if_unreceived = options.timeout.is_none();
+        self.then(
+            Lane::Calls,
+            tokio::time::sleep(wait),
+            move |a: &mut Adapter, ()| {
+                let due = a.calls.outgoing.get(&key).is_some_and(|o| {
+                    let state = o.invitation.state();
+                    !o.ended
+                        && (state == LocalInvitationState::SentToRemote
+                            || (!only_if_unreceived
+                                && state == LocalInvitationState::ReceivedByRemote))
+                });
+                if !due {
+                    return;
+                }
+                if let (Some(o), Some(client)) = (a.calls.outgoing.remove(&key), a.client()) {
+                    let cancel = client.call_manager().cancel_local_invitation(&o.invitation);
+                    tokio::spawn(async move {
+                        let _ = cancel.await;
+                    });
+                }
+                a.emit(LegacyEvent::InviteFailed {
+                    channel_id: key.0.clone(),
+                    account: key.1.clone(),
+                    uid: uid_of(&key.1),
+                    ecode: code.code(),
+                    extra: reason(why),
+                });
+            },
+        );
+    }
+
+    /// PSTN invitations: RTM has no telephone network.
+    pub(super) fn channel_invite_phone(
+        &mut self,
+        method: LegacyMethod,
+        channel_id: &str,
+        phone: &str,
+    ) {
+        self.emit(LegacyEvent::InviteFailed {
+            channel_id: channel_id.to_string(),
+            account: phone.to_string(),
+            uid: 0,
+            ecode: AgoraECode::InviteEOther.code(),
+            extra: reason("UNSUPPORTED"),
+        });
+        self.error(
+            method.rust_name(),
+            AgoraECode::GeneralEFailed,
+            format!(
+                "{} calls a telephone; RTM has no PSTN gateway",
+                method.legacy_name()
+            ),
+        );
+    }
+
+    /// I6: DTMF digits as a reserved peer message that the peer's shim turns into `on_invite_msg`.
+    pub(super) fn channel_invite_dtmf(&mut self, channel_id: &str, account: &str, digits: &str) {
+        if digits.is_empty()
+            || !digits
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+        {
+            return self.error(
+                "channel_invite_dtmf",
+                AgoraECode::GeneralEWrongParam,
+                format!("DTMF digits must be 0-9, * or #, not {digits:?}"),
+            );
+        }
+        let Some(client) = self.client().filter(|_| self.session.account.is_some()) else {
+            return self.error(
+                "channel_invite_dtmf",
+                AgoraECode::GeneralENotLogin,
+                "not logged in",
+            );
+        };
+        let text = format!("{DTMF_PREFIX}_{channel_id}_{digits}");
+        let send = client.send_message_to_peer(
+            account,
+            &RtmMessage::from_text(text),
+            SendMessageOptions::default(),
+        );
+        self.then(Lane::Calls, send, |a: &mut Adapter, result| {
+            if let Err(e) = result {
+                let t = super::errors::translate(&e);
+                a.error(
+                    "channel_invite_dtmf",
+                    t.on_error.unwrap_or(AgoraECode::GeneralEFailed),
+                    t.desc,
+                );
+            }
+        });
+    }
+
+    /// I4: accept or refuse the pending invitation from `caller` for `channel_id`.
+    pub(super) fn channel_invite_answer(
+        &mut self,
+        accept: bool,
+        channel_id: &str,
+        caller: &str,
+        extra: &str,
+    ) {
+        let op = if accept {
+            "channel_invite_accept"
+        } else {
+            "channel_invite_refuse"
+        };
+        let Some(client) = self.client().filter(|_| self.session.account.is_some()) else {
+            return self.error(op, AgoraECode::GeneralENotLogin, "not logged in");
+        };
+        let key = (channel_id.to_string(), caller.to_string());
+        let Some(invitation) = self.calls.incoming.remove(&key) else {
+            return self.error(
+                op,
+                AgoraECode::GeneralEWrongParam,
+                format!("no pending invitation from {caller:?} for channel {channel_id:?}"),
+            );
+        };
+        invitation.set_response(extra);
+        let manager = client.call_manager();
+        let report = move |a: &mut Adapter,
+                           result: crate::rtm::RtmResult<
+            (),
+            crate::rtm::InvitationApiCallErrCode,
+        >| {
+            if let Err(e) = result {
+                let code = if e.kind() == crate::rtm::InvitationApiCallErrCode::InvalidArgument {
+                    AgoraECode::GeneralELargeParam
+                } else {
+                    AgoraECode::GeneralEFailed
+                };
+                a.error(op, code, format!("{e}"));
+            }
+        };
+        if accept {
+            self.calls.active.insert(key);
+            let answer = manager.accept_remote_invitation(&invitation);
+            self.then(Lane::Calls, answer, report);
+        } else {
+            let answer = manager.refuse_remote_invitation(&invitation);
+            self.then(Lane::Calls, answer, report);
+        }
+    }
+
+    /// I5: end an invitation or a call, from either side, before or after the accept.
+    pub(super) fn channel_invite_end(&mut self, channel_id: &str, peer: &str) {
+        let Some(client) = self.client().filter(|_| self.session.account.is_some()) else {
+            return self.error(
+                "channel_invite_end",
+                AgoraECode::GeneralENotLogin,
+                "not logged in",
+            );
+        };
+        let key = (channel_id.to_string(), peer.to_string());
+        let manager = client.call_manager();
+        if let Some(out) = self.calls.outgoing.get_mut(&key).filter(|o| !o.ended) {
+            // Caller of a pending invitation: RTM cancel.
+            out.ended = true;
+            let cancel = manager.cancel_local_invitation(&out.invitation);
+            self.then(Lane::Calls, cancel, |_, _| {});
+        } else if let Some(invitation) = self.calls.incoming.remove(&key) {
+            // Callee of a pending invitation: refuse with the end marker.
+            invitation.set_response(END_RESPONSE);
+            let refuse = manager.refuse_remote_invitation(&invitation);
+            self.then(Lane::Calls, refuse, |_, _| {});
+        } else {
+            // After an accept (or with nothing known): the end-call message.
+            self.calls.active.remove(&key);
+            let text = format!("{END_CALL_PREFIX}_{channel_id}_");
+            let send = client.send_message_to_peer(
+                peer,
+                &RtmMessage::from_text(text),
+                SendMessageOptions::default(),
+            );
+            self.then(Lane::Calls, send, |a: &mut Adapter, result| {
+                if let Err(e) = result {
+                    a.log_warn(format!("the end-call message did not reach the peer: {e}"));
+                }
+            });
+        }
+        // The ender learns at once, whatever the network says.
+        self.emit(LegacyEvent::InviteEndByMyself {
+            channel_id: channel_id.to_string(),
+            account: peer.to_string(),
+            uid: uid_of(peer),
+        });
+    }
+
+    /// RTM call-manager events → legacy invitation callbacks.
+    pub(super) fn on_call_event(&mut self, event: CallEvent) {
+        match event {
+            CallEvent::RemoteInvitationReceived(inv) => {
+                let (channel_id, caller) = (inv.channel_id(), inv.caller_id());
+                let extra = inv.content();
+                self.calls
+                    .incoming
+                    .insert((channel_id.clone(), caller.clone()), inv);
+                self.emit(LegacyEvent::InviteReceived {
+                    channel_id,
+                    uid: uid_of(&caller),
+                    account: caller,
+                    extra,
+                });
+            }
+            CallEvent::RemoteInvitationCanceled(inv) => {
+                let key = (inv.channel_id(), inv.caller_id());
+                if self.calls.incoming.remove(&key).is_some() {
+                    self.emit(LegacyEvent::InviteEndByPeer {
+                        channel_id: key.0,
+                        uid: uid_of(&key.1),
+                        account: key.1,
+                        extra: String::new(),
+                    });
+                }
+            }
+            CallEvent::RemoteInvitationFailure { invitation, code } => {
+                let key = (invitation.channel_id(), invitation.caller_id());
+                self.calls.active.remove(&key);
+                if self.calls.incoming.remove(&key).is_some() {
+                    self.emit(LegacyEvent::InviteEndByPeer {
+                        channel_id: key.0.clone(),
+                        uid: uid_of(&key.1),
+                        account: key.1.clone(),
+                        extra: reason(code.name()),
+                    });
+                    self.error(
+                        "channel_invite_received",
+                        AgoraECode::GeneralEFailed,
+                        format!("the invitation from {:?} ended: {}", key.1, code.name()),
+                    );
+                }
+            }
+            CallEvent::RemoteInvitationAccepted(_) | CallEvent::RemoteInvitationRefused(_) => {}
+            CallEvent::LocalInvitationReceivedByPeer(inv) => {
+                if let Some(key) = self
+                    .outgoing_key(&inv)
+                    .filter(|k| !self.calls.outgoing[k].ended)
+                {
+                    self.emit(LegacyEvent::InviteReceivedByPeer {
+                        channel_id: key.0,
+                        uid: uid_of(&key.1),
+                        account: key.1,
+                    });
+                }
+            }
+            CallEvent::LocalInvitationAccepted {
+                invitation,
+                response,
+            } => {
+                if let Some(key) = self.outgoing_key(&invitation) {
+                    self.calls.outgoing.remove(&key);
+                    self.calls.active.insert(key.clone());
+                    self.emit(LegacyEvent::InviteAcceptedByPeer {
+                        channel_id: key.0,
+                        uid: uid_of(&key.1),
+                        account: key.1,
+                        extra: response,
+                    });
+                }
+            }
+            CallEvent::LocalInvitationRefused {
+                invitation,
+                response,
+            } => {
+                if let Some(key) = self.outgoing_key(&invitation) {
+                    let out = self.calls.outgoing.remove(&key);
+                    if out.is_some_and(|o| o.ended) {
+                        return;
+                    }
+                    let event = if response == END_RESPONSE {
+                        LegacyEvent::InviteEndByPeer {
+                            channel_id: key.0,
+                            uid: uid_of(&key.1),
+                            account: key.1,
+                            extra: String::new(),
+                        }
+                    } else {
+                        LegacyEvent::InviteRefusedByPeer {
+                            channel_id: key.0,
+                            uid: uid_of(&key.1),
+                            account: key.1,
+                            extra: response,
+                        }
+                    };
+                    self.emit(event);
+                }
+            }
+            CallEvent::LocalInvitationCanceled(invitation) => {
+                if let Some(key) = self.outgoing_key(&invitation) {
+                    self.calls.outgoing.remove(&key);
+                }
+            }
+            CallEvent::LocalInvitationFailure { invitation, code } => {
+                if let Some(key) = self.outgoing_key(&invitation) {
+                    let out = self.calls.outgoing.remove(&key);
+                    if out.is_some_and(|o| o.ended) {
+                        return;
+                    }
+                    // I3: RTM failure → legacy code, with the RTM name as the reason.
+                    let ecode = match code {
+                        LocalInvitationErrCode::PeerOffline => AgoraECode::InviteEPeeroffline,
+                        LocalInvitationErrCode::PeerNoResponse
+                        | LocalInvitationErrCode::InvitationExpire => AgoraECode::InviteETimeout,
+                        LocalInvitationErrCode::NotLoggedin => AgoraECode::InviteENet,
+                    };
+                    self.emit(LegacyEvent::InviteFailed {
+                        channel_id: key.0,
+                        uid: uid_of(&key.1),
+                        account: key.1,
+                        ecode: ecode.code(),
+                        extra: reason(code.name()),
+                    });
+                }
+            }
+        }
+    }
+
+    fn outgoing_key(&self, invitation: &LocalInvitation) -> Option<(String, String)> {
+        self.calls
+            .outgoing
+            .iter()
+            .find(|(_, o)| o.invitation.same_as(invitation))
+            .map(|(k, _)| k.clone())
+    }
+
+    /// I5 / I6: a peer message that is call control. True when it was one.
+    pub(super) fn call_control_message(&mut self, from: &str, text: &str) -> bool {
+        if let Some((channel_id, extra)) = parse_control(END_CALL_PREFIX, text) {
+            let key = (channel_id.clone(), from.to_string());
+            self.calls.active.remove(&key);
+            self.calls.incoming.remove(&key);
+            self.emit(LegacyEvent::InviteEndByPeer {
+                channel_id,
+                account: from.to_string(),
+                uid: uid_of(from),
+                extra,
+            });
+            return true;
+        }
+        if let Some((channel_id, digits)) = parse_control(DTMF_PREFIX, text) {
+            self.emit(LegacyEvent::InviteMsg {
+                channel_id,
+                account: from.to_string(),
+                uid: uid_of(from),
+                msg_type: "dtmf".into(),
+                msg_data: digits,
+                extra: String::new(),
+            });
+            return true;
+        }
+        text.starts_with(END_CALL_PREFIX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn end_call_text_splits_at_the_last_underscore() {
+        let text = format!("{END_CALL_PREFIX}_room_a_b_extra");
+        assert_eq!(
+            parse_control(END_CALL_PREFIX, &text),
+            Some(("room_a_b".into(), "extra".into()))
+        );
+        let text = format!("{END_CALL_PREFIX}_room_");
+        assert_eq!(
+            parse_control(END_CALL_PREFIX, &text),
+            Some(("room".into(), "".into()))
+        );
+        assert_eq!(parse_control(END_CALL_PREFIX, "hello"), None);
+    }
+
+    #[test]
+    fn invite_options_read_the_legacy_keys() {
+        let o = invite_options(r#"{"_require_peer_online":1,"_timeout":5,"x":"y"}"#).unwrap();
+        assert!(o.require_peer_online);
+        assert_eq!(o.timeout, Some(Duration::from_secs(5)));
+        assert!(invite_options("not json").is_err());
+        assert!(!invite_options("").unwrap().require_peer_online);
+    }
+}

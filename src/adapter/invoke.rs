@@ -1,0 +1,205 @@
+//! `invoke(name, req, callID)`: the `io.agora.signal.*` functions of `mapping/invoke.toml`,
+//! answered with `on_invoke_ret(callID, err, resp)` (contract rule Q3).
+
+use super::errors::translate;
+use super::queries::attributes_json;
+use super::{uid_of, Adapter, Lane};
+use crate::mapping::invoke_by_name;
+use crate::rtm::{
+    AttributeOperationErr, ChannelAttribute, ChannelAttributeOptions, RtmAttribute, RtmClient,
+};
+use crate::signaling::{AgoraECode, LegacyEvent};
+use serde_json::{json, Map, Value};
+
+/// The prefix every invoke function name carries.
+const PREFIX: &str = "io.agora.signal.";
+
+type Answer = Result<Map<String, Value>, String>;
+
+fn field<'a>(req: &'a Value, key: &str) -> Result<&'a str, String> {
+    req.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("the request needs a string field {key:?}"))
+}
+
+fn ok(fields: Value) -> Answer {
+    let mut map = match fields {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    map.insert("result".into(), json!("ok"));
+    Ok(map)
+}
+
+fn notify() -> ChannelAttributeOptions {
+    ChannelAttributeOptions {
+        enable_notification_to_channel_members: true,
+    }
+}
+
+/// Carries out one function; the channel and user operations are the same RTM calls the
+/// corresponding legacy methods use.
+async fn run(client: RtmClient, function: String, req: Value) -> Answer {
+    let attr_err = |e: crate::rtm::RtmError<AttributeOperationErr>| translate(&e).desc;
+    match function.as_str() {
+        "user_query_user_status" => {
+            let account = field(&req, "account")?;
+            let states = client
+                .query_peers_online_status(&[account])
+                .await
+                .map_err(|e| translate(&e).desc)?;
+            let online = states.first().is_some_and(|s| s.is_online());
+            ok(json!({ "status": i32::from(online) }))
+        }
+        "user_set_attr" => {
+            let (name, value) = (field(&req, "name")?, field(&req, "value")?);
+            client
+                .add_or_update_local_user_attributes(&[RtmAttribute::new(name, value)])
+                .await
+                .map_err(attr_err)?;
+            ok(json!({ "reason": "" }))
+        }
+        "user_get_attr" => {
+            let (account, name) = (field(&req, "account")?, field(&req, "name")?);
+            let value = match client.get_user_attributes_by_keys(account, &[name]).await {
+                Ok(v) => v.into_iter().find(|a| a.key == name).map(|a| a.value),
+                Err(e) if e.kind() == AttributeOperationErr::UserNotFound => None,
+                Err(e) => return Err(attr_err(e)),
+            };
+            ok(json!({ "account": account, "name": name, "value": value.unwrap_or_default() }))
+        }
+        "user_get_attr_all" => {
+            let account = field(&req, "account")?;
+            let all = match client.get_user_attributes(account).await {
+                Ok(v) => v,
+                Err(e) if e.kind() == AttributeOperationErr::UserNotFound => Vec::new(),
+                Err(e) => return Err(attr_err(e)),
+            };
+            let object: Value = serde_json::from_str(&attributes_json(&all)).unwrap_or(Value::Null);
+            ok(json!({ "account": account, "json": object }))
+        }
+        "channel_query_num" => {
+            let name = field(&req, "name")?;
+            let counts = client
+                .get_channel_member_count(&[name])
+                .await
+                .map_err(|e| translate(&e).desc)?;
+            ok(json!({ "num": counts.first().map_or(0, |c| c.count) }))
+        }
+        "channel_query_user_isin" | "channel_query_userlist" | "channel_query_userlist_all" => {
+            let name = field(&req, "name")?;
+            let members = members(&client, name).await?;
+            if function == "channel_query_user_isin" {
+                let account = field(&req, "account")?;
+                return ok(json!({ "isin": i32::from(members.iter().any(|m| m == account)) }));
+            }
+            let max = req
+                .get("num")
+                .and_then(Value::as_u64)
+                .map_or(usize::MAX, |n| n as usize);
+            let list: Vec<Value> = members
+                .iter()
+                .rev()
+                .take(max)
+                .rev()
+                .map(|m| json!([m, uid_of(m)]))
+                .collect();
+            ok(json!({ "num": members.len(), "list": list }))
+        }
+        "channel_set_attr" => {
+            let (channel, name, value) = (
+                field(&req, "channel")?,
+                field(&req, "name")?,
+                field(&req, "value")?,
+            );
+            client
+                .add_or_update_channel_attributes(
+                    channel,
+                    &[ChannelAttribute::new(name, value)],
+                    notify(),
+                )
+                .await
+                .map_err(attr_err)?;
+            ok(json!({}))
+        }
+        "channel_del_attr" => {
+            let (channel, name) = (field(&req, "channel")?, field(&req, "name")?);
+            client
+                .delete_channel_attributes_by_keys(channel, &[name], notify())
+                .await
+                .map_err(attr_err)?;
+            ok(json!({}))
+        }
+        "channel_clear_attr" => {
+            let channel = field(&req, "channel")?;
+            client
+                .clear_channel_attributes(channel, notify())
+                .await
+                .map_err(attr_err)?;
+            ok(json!({}))
+        }
+        other => Err(format!("{PREFIX}{other} has no handler")),
+    }
+}
+
+/// Members of a channel: from getMembers when joined, else through a transient join (C8).
+async fn members(client: &RtmClient, name: &str) -> Result<Vec<String>, String> {
+    let channel = client
+        .create_channel(name)
+        .map_err(|e| e.detail().to_string())?;
+    let joined = channel.is_joined();
+    if !joined {
+        channel.join().await.map_err(|e| translate(&e).desc)?;
+    }
+    let members = channel.get_members().await.map_err(|e| translate(&e).desc);
+    if !joined {
+        let _ = channel.leave().await;
+    }
+    Ok(members?.into_iter().map(|m| m.user_id).collect())
+}
+
+impl Adapter {
+    /// Q3: dispatches an `io.agora.signal.*` function through the invoke table.
+    pub(super) fn invoke(&mut self, name: &str, req: &str, call_id: &str) {
+        let call_id = call_id.to_string();
+        let fail = |a: &Adapter, call_id: String, reason: String| {
+            a.emit(LegacyEvent::InvokeRet {
+                call_id,
+                err: reason.clone(),
+                resp: json!({ "result": "failed", "reason": reason }).to_string(),
+            });
+        };
+        if invoke_by_name(name).is_none() {
+            let reason = format!("unknown invoke function {name:?}");
+            self.error("invoke", AgoraECode::GeneralEWrongParam, reason.clone());
+            return fail(self, call_id, reason);
+        }
+        let request: Value =
+            match serde_json::from_str(if req.trim().is_empty() { "{}" } else { req }) {
+                Ok(v @ Value::Object(_)) => v,
+                _ => {
+                    let reason = format!("the request of {name} must be a JSON object");
+                    self.error("invoke", AgoraECode::GeneralEWrongParam, reason.clone());
+                    return fail(self, call_id, reason);
+                }
+            };
+        let (Some(client), Some(_)) = (self.client(), self.session.account.as_ref()) else {
+            let reason = "invoke needs a login first".to_string();
+            self.error("invoke", AgoraECode::GeneralENotLogin, reason.clone());
+            return fail(self, call_id, reason);
+        };
+        let function = name.trim_start_matches(PREFIX).to_string();
+        self.then(
+            Lane::Queries,
+            run(client, function, request),
+            move |a: &mut Adapter, answer| match answer {
+                Ok(map) => a.emit(LegacyEvent::InvokeRet {
+                    call_id,
+                    err: String::new(),
+                    resp: Value::Object(map).to_string(),
+                }),
+                Err(reason) => fail(a, call_id, reason),
+            },
+        );
+    }
+}

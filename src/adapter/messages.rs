@@ -1,0 +1,205 @@
+//! Messages: peer messages with offline delivery, channel messages with the legacy echo
+//! (contract rules M1–M4, C5, C6).
+
+use super::errors::translate;
+use super::{uid_of, Adapter, Lane};
+use crate::mapping::LegacyMethod;
+use crate::rtm::{RtmChannel, RtmMessage, SendMessageOptions, END_CALL_PREFIX};
+use crate::signaling::{AgoraECode, LegacyEvent};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static NEXT_MESSAGE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// M2: the id a message is reported under; a unique one is made for an empty id.
+fn message_id(given: &str) -> String {
+    if given.is_empty() {
+        format!(
+            "sig2rtm-{}",
+            NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed)
+        )
+    } else {
+        given.to_string()
+    }
+}
+
+impl Adapter {
+    /// M1–M3: a peer message, with offline messaging on.
+    pub(super) fn message_instant_send(
+        &mut self,
+        method: LegacyMethod,
+        account: &str,
+        msg: &str,
+        msg_id: &str,
+    ) {
+        let op = method.rust_name();
+        let id = message_id(msg_id);
+        let Some(client) = self.client() else {
+            return self.send_failed(op, &id, AgoraECode::GeneralENotLogin, "not logged in");
+        };
+        if msg.starts_with(END_CALL_PREFIX) || msg.starts_with(super::calls::DTMF_PREFIX) {
+            return self.send_failed(
+                op,
+                &id,
+                AgoraECode::GeneralEWrongParam,
+                "the message starts with a prefix the shim reserves for call control",
+            );
+        }
+        let options = SendMessageOptions {
+            enable_offline_messaging: true,
+            ..SendMessageOptions::default()
+        };
+        let send = client.send_message_to_peer(account, &RtmMessage::from_text(msg), options);
+        let op = op.to_string();
+        self.then(
+            Lane::Messages,
+            send,
+            move |a: &mut Adapter, result| match result.map_err(|e| translate(&e)) {
+                Ok(_) => a.emit(LegacyEvent::MessageSendSuccess { message_id: id }),
+                Err(t) if t.success => a.emit(LegacyEvent::MessageSendSuccess { message_id: id }),
+                Err(t) => {
+                    a.emit(LegacyEvent::MessageSendError {
+                        message_id: id,
+                        ecode: t.code.code(),
+                    });
+                    if let Some(general) = t.on_error {
+                        a.error(&op, general, t.desc);
+                    }
+                }
+            },
+        );
+    }
+
+    /// Reports a send that never reached RTM: `on_message_send_error(id, 400)` and `on_error`.
+    fn send_failed(&self, op: &str, id: &str, general: AgoraECode, desc: &str) {
+        self.emit(LegacyEvent::MessageSendError {
+            message_id: id.to_string(),
+            ecode: AgoraECode::SendmessageEOther.code(),
+        });
+        self.error(op, general, desc);
+    }
+
+    /// C5 / C6: a channel message; the sender gets success and then its own echo. `force` sends
+    /// from outside the channel through a transient join.
+    pub(super) fn message_channel_send(
+        &mut self,
+        method: LegacyMethod,
+        channel_id: &str,
+        msg: &str,
+        msg_id: &str,
+        force: bool,
+    ) {
+        let op = method.rust_name().to_string();
+        let id = message_id(msg_id);
+        let (Some(client), Some(account)) = (self.client(), self.session.account.clone()) else {
+            return self.send_failed(&op, &id, AgoraECode::GeneralENotLogin, "not logged in");
+        };
+        let channel = match client.create_channel(channel_id) {
+            Ok(c) => c,
+            Err(e) => {
+                let desc = format!("{e}");
+                let general = if channel_id.len() > crate::rtm::ids::MAX_ID_BYTES {
+                    AgoraECode::GeneralELargeParam
+                } else {
+                    AgoraECode::GeneralEWrongParam
+                };
+                return self.send_failed(&op, &id, general, &desc);
+            }
+        };
+        let message = RtmMessage::from_text(msg);
+        if force && !self.channels.is_joined(channel_id) {
+            let channel_id = channel_id.to_string();
+            let transient = transient_send(channel.clone(), message);
+            self.channels.transient.insert(channel_id.clone());
+            self.then(Lane::Messages, transient, move |a: &mut Adapter, result| {
+                a.channels.transient.remove(&channel_id);
+                match result {
+                    Ok(()) => a.emit(LegacyEvent::MessageSendSuccess { message_id: id }),
+                    Err((code, general, desc)) => {
+                        a.emit(LegacyEvent::MessageSendError {
+                            message_id: id,
+                            ecode: code.code(),
+                        });
+                        a.error(&op, general.unwrap_or(AgoraECode::GeneralEFailed), desc);
+                    }
+                }
+            });
+            return;
+        }
+        let send = channel.send_message(&message, SendMessageOptions::default());
+        let (channel_id, text) = (channel_id.to_string(), msg.to_string());
+        self.then(
+            Lane::Messages,
+            send,
+            move |a: &mut Adapter, result| match result.map_err(|e| translate(&e)) {
+                Ok(()) => {
+                    a.emit(LegacyEvent::MessageSendSuccess { message_id: id });
+                    a.emit(LegacyEvent::MessageChannelReceive {
+                        channel_id,
+                        uid: uid_of(&account),
+                        account,
+                        msg: text,
+                    });
+                }
+                Err(t) => {
+                    a.emit(LegacyEvent::MessageSendError {
+                        message_id: id,
+                        ecode: t.code.code(),
+                    });
+                    if let Some(general) = t.on_error {
+                        a.error(&op, general, t.desc);
+                    }
+                }
+            },
+        );
+    }
+
+    /// A peer message arrived: call control (end-call, DTMF) or `on_message_instant_receive`.
+    pub(super) fn on_peer_message(&mut self, peer_id: String, message: RtmMessage) {
+        let text = message.text();
+        if self.call_control_message(&peer_id, text) {
+            return;
+        }
+        // N4: the legacy SDK always passed uid 0 here.
+        self.emit(LegacyEvent::MessageInstantReceive {
+            account: peer_id,
+            uid: 0,
+            msg: text.to_string(),
+        });
+    }
+
+    /// `messageAppSend` / `messageDTMFSend`: nothing in RTM carries them.
+    pub(super) fn unsupported_send(&mut self, method: LegacyMethod, msg_id: &str) {
+        let id = message_id(msg_id);
+        self.send_failed(
+            method.rust_name(),
+            &id,
+            AgoraECode::GeneralEFailed,
+            &format!(
+                "{} has no RTM equivalent (see MIGRATION.md)",
+                method.legacy_name()
+            ),
+        );
+    }
+}
+
+type TransientError = (AgoraECode, Option<AgoraECode>, String);
+
+/// C6: join, send, leave. Other members see the join and the leave.
+async fn transient_send(channel: RtmChannel, message: RtmMessage) -> Result<(), TransientError> {
+    channel.join().await.map_err(|e| {
+        let t = translate(&e);
+        (
+            AgoraECode::SendmessageEOther,
+            Some(t.on_error.unwrap_or(t.code)),
+            t.desc,
+        )
+    })?;
+    let sent = channel
+        .send_message(&message, SendMessageOptions::default())
+        .await;
+    let _ = channel.leave().await;
+    sent.map_err(|e| {
+        let t = translate(&e);
+        (t.code, t.on_error, t.desc)
+    })
+}

@@ -1,0 +1,365 @@
+//! The table-driven adapter: turns legacy calls into RTM core operations and RTM events into
+//! legacy callbacks.
+//!
+//! One adapter task runs per [`crate::signaling::Signaling`] instance. It owns all the legacy
+//! state (session, channels, invitations) and is the only producer of legacy callbacks, so their
+//! order is the order in which it handles things. Legacy calls arrive as [`Command`]s tagged with
+//! the generated [`LegacyMethod`]; [`Adapter::dispatch`] matches on it exhaustively, so a table
+//! row without a handler does not compile.
+//!
+//! RTM operations are started at once (the core sends each request when it is called) and their
+//! results come back to the task as continuations. Continuations of one *lane* (messages, one
+//! channel, calls…) are applied in the order their operations were started; lanes do not wait
+//! for one another, so a slow login or invitation never holds up a message (T4).
+
+mod calls;
+mod channels;
+mod emitter;
+mod errors;
+mod invoke;
+mod messages;
+mod queries;
+mod session;
+mod uid;
+
+pub(crate) use emitter::{Delivery, Emitter};
+pub(crate) use uid::uid_of;
+
+use crate::mapping::LegacyMethod;
+use crate::rtm::{EventStream, RtmClient, RtmEvent};
+use crate::signaling::{LegacyEvent, LoginState, SignalingConfig};
+use parking_lot::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+/// State the facade reads without going through the adapter task.
+pub(crate) struct Shared {
+    status: AtomicI32,
+    client: Mutex<Option<RtmClient>>,
+    usage: Vec<AtomicU64>,
+}
+
+impl Shared {
+    pub fn new() -> Self {
+        Shared {
+            status: AtomicI32::new(LoginState::NotLogin as i32),
+            client: Mutex::new(None),
+            usage: LegacyMethod::ALL
+                .iter()
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        }
+    }
+
+    /// `get_status()` now.
+    pub fn status(&self) -> LoginState {
+        match self.status.load(Ordering::Acquire) {
+            1 => LoginState::Logining,
+            2 => LoginState::Logined,
+            3 => LoginState::Reconnecting,
+            _ => LoginState::NotLogin,
+        }
+    }
+
+    fn set_status(&self, state: LoginState) {
+        self.status.store(state as i32, Ordering::Release);
+    }
+
+    /// The RTM client serving this instance, once `login` created it.
+    pub fn client(&self) -> Option<RtmClient> {
+        self.client.lock().clone()
+    }
+
+    /// Counts a call of `method`; true on its first call.
+    pub fn count(&self, method: LegacyMethod) -> bool {
+        self.usage[method as usize].fetch_add(1, Ordering::Relaxed) == 0
+    }
+
+    /// How often `method` was called.
+    pub fn calls_of(&self, method: LegacyMethod) -> u64 {
+        self.usage[method as usize].load(Ordering::Relaxed)
+    }
+}
+
+/// Arguments of a legacy call: its strings and its numbers, in parameter order.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Args {
+    pub s: Vec<String>,
+    pub n: Vec<i64>,
+}
+
+impl Args {
+    /// The `i`-th string argument ("" when absent).
+    pub fn s(&self, i: usize) -> &str {
+        self.s.get(i).map(String::as_str).unwrap_or("")
+    }
+
+    /// The `i`-th number argument (0 when absent).
+    pub fn n(&self, i: usize) -> i64 {
+        self.n.get(i).copied().unwrap_or(0)
+    }
+}
+
+/// What the facade sends to the adapter task.
+pub(crate) enum Command {
+    /// A legacy method call.
+    Call(LegacyMethod, Args),
+    /// `destroy()`: log out, stop.
+    Destroy,
+}
+
+type Continuation = Box<dyn FnOnce(&mut Adapter) + Send>;
+
+/// Orders continuations: the adapter applies them per lane in the order their operations began.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Lane {
+    /// Login and logout.
+    Session,
+    /// Peer and channel messages.
+    Messages,
+    /// Operations on one channel.
+    Channel(String),
+    /// Invitations.
+    Calls,
+    /// Queries and attributes.
+    Queries,
+}
+
+#[derive(Default)]
+struct LaneState {
+    next_issue: u64,
+    next_apply: u64,
+    ready: BTreeMap<u64, Continuation>,
+}
+
+/// The adapter task's state.
+pub(crate) struct Adapter {
+    shared: Arc<Shared>,
+    config: SignalingConfig,
+    emitter: Emitter,
+    delivery: Arc<Delivery>,
+    internal: UnboundedSender<(Lane, u64, Continuation)>,
+    lanes: HashMap<Lane, LaneState>,
+    events: Option<EventStream>,
+    session: session::Session,
+    channels: channels::Channels,
+    calls: calls::Calls,
+    stopped: bool,
+}
+
+impl Adapter {
+    /// Starts the adapter task of an instance on `runtime`.
+    pub fn spawn(
+        shared: Arc<Shared>,
+        config: SignalingConfig,
+        delivery: Arc<Delivery>,
+        runtime: &tokio::runtime::Handle,
+    ) -> UnboundedSender<Command> {
+        let (commands_tx, commands) = unbounded_channel();
+        let (internal, internal_rx) = unbounded_channel();
+        let emitter = Emitter::start(config.callback_mode, delivery.clone());
+        let adapter = Adapter {
+            shared,
+            config,
+            emitter,
+            delivery,
+            internal,
+            lanes: HashMap::new(),
+            events: None,
+            session: session::Session::default(),
+            channels: channels::Channels::default(),
+            calls: calls::Calls::default(),
+            stopped: false,
+        };
+        runtime.spawn(adapter.run(commands, internal_rx));
+        commands_tx
+    }
+
+    async fn run(
+        mut self,
+        mut commands: UnboundedReceiver<Command>,
+        mut internal: UnboundedReceiver<(Lane, u64, Continuation)>,
+    ) {
+        while !self.stopped {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(Command::Call(method, args)) => self.dispatch(method, args),
+                    Some(Command::Destroy) | None => self.destroy(),
+                },
+                Some((lane, seq, k)) = internal.recv() => self.apply(lane, seq, k),
+                Some(event) = next_event(&mut self.events) => self.rtm_event(event),
+            }
+        }
+    }
+
+    /// Runs the handler of a legacy method. Every table row has an arm here.
+    fn dispatch(&mut self, method: LegacyMethod, a: Args) {
+        use LegacyMethod as M;
+        match method {
+            // Answered by the facade itself (handler slot, status, version, `is_online`).
+            M::CallbackSet | M::CallbackGet | M::GetStatus | M::GetSdkVersion | M::IsOnline => {}
+            M::Login => self.login(a.s(0), a.s(1), a.s(2), 30, 3),
+            M::Login2 => self.login(a.s(0), a.s(1), a.s(2), a.n(0), a.n(1)),
+            M::Logout => self.logout(),
+            M::Destroy => self.destroy(),
+            M::ChannelJoin => self.channel_join(a.s(0)),
+            M::ChannelLeave => self.channel_leave(a.s(0)),
+            M::ChannelQueryUserNum => self.channel_query_user_num(a.s(0)),
+            M::ChannelQueryUserIsIn => self.channel_query_user_is_in(a.s(0), a.s(1)),
+            M::ChannelSetAttr => self.channel_set_attr(a.s(0), a.s(1), a.s(2)),
+            M::ChannelDelAttr => self.channel_del_attr(a.s(0), a.s(1)),
+            M::ChannelClearAttr => self.channel_clear_attr(a.s(0)),
+            M::ChannelInviteUser => self.channel_invite_user(a.s(0), a.s(1), ""),
+            M::ChannelInviteUser2 => self.channel_invite_user(a.s(0), a.s(1), a.s(2)),
+            M::ChannelInvitePhone | M::ChannelInvitePhone2 | M::ChannelInvitePhone3 => {
+                self.channel_invite_phone(method, a.s(0), a.s(1))
+            }
+            M::ChannelInviteDtmf => self.channel_invite_dtmf(a.s(0), a.s(1), a.s(2)),
+            M::ChannelInviteAccept => self.channel_invite_answer(true, a.s(0), a.s(1), a.s(2)),
+            M::ChannelInviteRefuse => self.channel_invite_answer(false, a.s(0), a.s(1), a.s(2)),
+            M::ChannelInviteEnd => self.channel_invite_end(a.s(0), a.s(1)),
+            M::MessageAppSend => self.unsupported_send(method, a.s(1)),
+            M::MessageDtmfSend => self.unsupported_send(method, a.s(1)),
+            M::MessageInstantSend
+            | M::MessageInstantSend2
+            | M::MessagePushSend
+            | M::MessageChatSend => self.message_instant_send(method, a.s(0), a.s(1), a.s(2)),
+            M::MessageChannelSend | M::MessageChannelSend2 => {
+                self.message_channel_send(method, a.s(0), a.s(1), a.s(2), false)
+            }
+            M::MessageChannelSendForce => {
+                self.message_channel_send(method, a.s(0), a.s(1), a.s(2), true)
+            }
+            M::SetBackground | M::Dbg => self.unsupported(method),
+            M::SetNetworkStatus | M::Ping | M::Start | M::Stop => {
+                self.log_info(format!("{} needs nothing on RTM", method.rust_name()))
+            }
+            M::SetAttr => self.set_attr(a.s(0), a.s(1)),
+            M::GetAttr => self.get_user_attr(None, a.s(0)),
+            M::GetAttrAll => self.get_user_attr_all(None),
+            M::GetUserAttr => self.get_user_attr(Some(a.s(0)), a.s(1)),
+            M::GetUserAttrAll => self.get_user_attr_all(Some(a.s(0))),
+            M::QueryUserStatus => self.query_user_status(a.s(0)),
+            M::Invoke => self.invoke(a.s(0), a.s(1), a.s(2)),
+            M::BcCall => self.bc_call(a.s(2)),
+        }
+    }
+
+    /// Hands a legacy callback to the handler.
+    fn emit(&self, event: LegacyEvent) {
+        if !self.stopped {
+            self.emitter.emit(event);
+        }
+    }
+
+    /// `on_error(op, code, desc)`, also logged.
+    fn error(&self, op: &str, code: crate::signaling::AgoraECode, desc: impl Into<String>) {
+        let desc = desc.into();
+        log::warn!("{op}: {} ({}): {desc}", code.name(), code.code());
+        self.emit(LegacyEvent::Error {
+            name: op.to_string(),
+            ecode: code.code(),
+            desc,
+        });
+    }
+
+    /// A log line of the shim, also given to `on_log` (T5).
+    fn log_info(&self, text: String) {
+        log::info!("{text}");
+        self.emit(LegacyEvent::Log { txt: text });
+    }
+
+    /// A warning of the shim, also given to `on_log` (T5).
+    fn log_warn(&self, text: String) {
+        log::warn!("{text}");
+        self.emit(LegacyEvent::Log { txt: text });
+    }
+
+    fn set_status(&self, state: LoginState) {
+        self.shared.set_status(state);
+    }
+
+    /// The RTM client, when logged in.
+    fn client(&self) -> Option<RtmClient> {
+        self.shared.client()
+    }
+
+    /// Runs `op` and applies `k` to its output on the adapter task, after the continuations of
+    /// operations started earlier on the same lane.
+    fn then<T, F, K>(&mut self, lane: Lane, op: F, k: K)
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+        K: FnOnce(&mut Adapter, T) + Send + 'static,
+    {
+        let state = self.lanes.entry(lane.clone()).or_default();
+        let seq = state.next_issue;
+        state.next_issue += 1;
+        let tx = self.internal.clone();
+        tokio::spawn(async move {
+            let output = op.await;
+            let k: Continuation = Box::new(move |a: &mut Adapter| k(a, output));
+            let _ = tx.send((lane, seq, k));
+        });
+    }
+
+    fn apply(&mut self, lane: Lane, seq: u64, k: Continuation) {
+        let state = self.lanes.entry(lane.clone()).or_default();
+        state.ready.insert(seq, k);
+        loop {
+            let state = self.lanes.entry(lane.clone()).or_default();
+            let next = state.next_apply;
+            let Some(k) = state.ready.remove(&next) else {
+                break;
+            };
+            state.next_apply += 1;
+            if !self.stopped {
+                k(self);
+            }
+        }
+    }
+
+    /// Starts following a new RTM client's events.
+    fn watch(&mut self, client: &RtmClient) {
+        self.events = Some(client.subscribe());
+    }
+
+    fn rtm_event(&mut self, event: RtmEvent) {
+        match event {
+            RtmEvent::ConnectionStateChanged { state, reason } => {
+                self.on_connection_state(state, reason)
+            }
+            RtmEvent::TokenExpired => self.on_token_expired(),
+            RtmEvent::MessageFromPeer { peer_id, message } => {
+                self.on_peer_message(peer_id, message)
+            }
+            RtmEvent::PeersOnlineStatusChanged(_) => {}
+            RtmEvent::Channel { channel_id, event } => self.on_channel_event(channel_id, event),
+            RtmEvent::Call(event) => self.on_call_event(event),
+        }
+    }
+
+    /// `destroy()`: logs out, stops every task and timer; no callback after it (S8).
+    fn destroy(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.delivery.shut();
+        self.stopped = true;
+        self.events = None;
+        if let Some(client) = self.shared.client.lock().take() {
+            client.release();
+        }
+        self.set_status(LoginState::NotLogin);
+    }
+}
+
+async fn next_event(events: &mut Option<EventStream>) -> Option<RtmEvent> {
+    match events {
+        Some(stream) => stream.recv().await,
+        None => std::future::pending().await,
+    }
+}
