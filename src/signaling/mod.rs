@@ -9,9 +9,11 @@ mod codes;
 mod config;
 mod event;
 mod facade;
+mod sink;
 
 pub use callback::SignalingCallback;
 pub use codes::{AgoraECode, LoginState};
 pub use config::{CallbackMode, SignalingConfig, TokenProvider};
 pub use event::LegacyEvent;
 pub use facade::{sdk_version, Signaling};
+pub use sink::LegacyEventSink;
