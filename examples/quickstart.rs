@@ -17,7 +17,9 @@ fn client(name: &'static str, events: mpsc::Sender<(&'static str, LegacyEvent)>)
     sig.callback_set(Some(std::sync::Arc::new(move |event: LegacyEvent| {
         if !matches!(event, LegacyEvent::Log { .. }) {
             println!("  [{name}] {event}");
-            let _ = events.lock().map(|tx| tx.send((name, event)));
+            if let Ok(tx) = events.lock() {
+                let _ = tx.send((name, event));
+            }
         }
     })));
     sig
