@@ -70,3 +70,47 @@ pub async fn logged_in(system: &System, account: &str) -> (Signaling, Arc<Record
 pub async fn settle() {
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
+
+/// The recorded callbacks without `on_log`, in legacy style (`onChannelJoined("ch")`), with the
+/// description of every `on_error` blanked (`onError("channel_join", 1004, "")`) so transcripts
+/// compare exactly; read descriptions with [`error_descs`].
+pub fn transcript(rec: &Recorder) -> Vec<String> {
+    rec.events_without_logs()
+        .into_iter()
+        .map(|e| match e {
+            LegacyEvent::Error { name, ecode, .. } => LegacyEvent::Error {
+                name,
+                ecode,
+                desc: String::new(),
+            }
+            .to_string(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+/// The descriptions of the recorded `on_error` callbacks, in order.
+pub fn error_descs(rec: &Recorder) -> Vec<String> {
+    rec.events()
+        .into_iter()
+        .filter_map(|e| match e {
+            LegacyEvent::Error { desc, .. } => Some(desc),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The uid the shim gives `account` in callbacks (rule N4): FNV-1a of its bytes, 0 mapped to 1.
+/// Fixed here so that the tests also pin the value across processes and releases.
+pub fn uid(account: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in account.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    if hash == 0 {
+        1
+    } else {
+        hash
+    }
+}
