@@ -125,6 +125,15 @@ impl Adapter {
             });
             return;
         }
+        if !force && !self.channels.names().iter().any(|c| c == channel_id) {
+            // RTM answers FAILURE, which has no on_error; the table promises 400 and on_error.
+            return self.send_failed(
+                &op,
+                &id,
+                AgoraECode::GeneralEFailed,
+                &format!("{op} needs channel {channel_id:?} joined first (channel_join)"),
+            );
+        }
         let send = channel.send_message(&message, SendMessageOptions::default());
         let (channel_id, text) = (channel_id.to_string(), msg.to_string());
         self.then(
