@@ -97,7 +97,7 @@ impl RtmClientBuilder {
         ids::check_app_id(&self.app_id).map_err(|e| RtmError::new(InitErrCode::InvalidAppId, e))?;
         let connector = self
             .connector
-            .unwrap_or_else(|| Arc::new(InProcessConnector::new(System::global())));
+            .unwrap_or_else(crate::transport::default_connector);
         Ok(RtmClient {
             inner: Arc::new(ClientInner {
                 app_id: self.app_id,

@@ -5,6 +5,7 @@
 
 pub mod inproc;
 pub mod protocol;
+pub mod tcp;
 
 pub use inproc::InProcessConnector;
 use protocol::{Down, Up};
@@ -38,4 +39,13 @@ pub trait Connector: Send + Sync + 'static {
     async fn connect(&self) -> std::io::Result<Link>;
     /// A short description for logs, such as `"embedded system"`.
     fn describe(&self) -> String;
+}
+
+/// The connector a client uses when none is configured: the server named by `SIG2RTM_SERVER`
+/// (see [`tcp::from_env`]) when that is set, otherwise the process-wide embedded system.
+pub fn default_connector() -> std::sync::Arc<dyn Connector> {
+    match tcp::from_env() {
+        Some(tcp) => std::sync::Arc::new(tcp),
+        None => std::sync::Arc::new(InProcessConnector::new(crate::system::System::global())),
+    }
 }

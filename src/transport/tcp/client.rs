@@ -1,0 +1,320 @@
+//! The client side of the TCP transport: [`TcpConnector`] opens links to a `sig2rtm-server`.
+
+use super::wire::{
+    encode_frame, parse_preamble, preamble, ClientFrame, FrameReader, Hello, ServerFrame,
+    DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
+};
+use crate::transport::protocol::{Down, Up};
+use crate::transport::{Connector, Link, LinkClosed, LinkSender};
+use std::io;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+/// Settings of a [`TcpConnector`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpOptions {
+    /// Time to open the TCP connection (3 s).
+    pub connect_timeout: Duration,
+    /// Time for the server's preamble and `Welcome` once connected (3 s).
+    pub handshake_timeout: Duration,
+    /// Largest frame accepted from the server, in bytes (1 MiB).
+    pub max_frame: usize,
+    /// How long closing a link may take to deliver its last frames (1 s).
+    pub close_linger: Duration,
+}
+
+impl Default for TcpOptions {
+    fn default() -> Self {
+        TcpOptions {
+            connect_timeout: Duration::from_secs(3),
+            handshake_timeout: Duration::from_secs(3),
+            max_frame: DEFAULT_MAX_FRAME,
+            close_linger: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Opens links to an RTM system served by `sig2rtm-server` (or a [`super::TcpServer`]).
+///
+/// A link behaves as an in-process one: `send` never blocks and keeps order; the receiver ends
+/// when the connection ends for any reason, which the RTM core sees as a lost link.
+///
+/// ```no_run
+/// use sig2rtm::rtm::RtmClient;
+/// use sig2rtm::transport::tcp::TcpConnector;
+/// use std::sync::Arc;
+/// let connector = Arc::new(TcpConnector::new("127.0.0.1:9300"));
+/// let client = RtmClient::builder("0123456789abcdef0123456789abcdef")
+///     .connector(connector)
+///     .build()
+///     .unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct TcpConnector {
+    addr: String,
+    options: TcpOptions,
+}
+
+impl TcpConnector {
+    /// A connector to the server at `addr` (`host:port`), with default options.
+    pub fn new(addr: impl Into<String>) -> Self {
+        TcpConnector {
+            addr: addr.into(),
+            options: TcpOptions::default(),
+        }
+    }
+
+    /// The same connector with these options.
+    pub fn with_options(mut self, options: TcpOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The server address.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    async fn open(&self) -> io::Result<(OwnedReadHalf, OwnedWriteHalf, FrameReader)> {
+        let o = &self.options;
+        let stream = tokio::time::timeout(o.connect_timeout, TcpStream::connect(&self.addr))
+            .await
+            .map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("no connection within {} ms", o.connect_timeout.as_millis()),
+                )
+            })??;
+        stream.set_nodelay(true)?;
+        let (mut rd, mut wr) = stream.into_split();
+        let mut hello = preamble(PROTOCOL_VERSION).to_vec();
+        encode_frame(
+            &ClientFrame::Hello(Hello {
+                client: format!("sig2rtm {}", env!("CARGO_PKG_VERSION")),
+            }),
+            &mut hello,
+        );
+        let mut reader = FrameReader::new(o.max_frame);
+        let handshake = async {
+            wr.write_all(&hello).await?;
+            let theirs = loop {
+                if let Some(p) = reader.take_raw::<PREAMBLE_LEN>() {
+                    break p;
+                }
+                read_more(&mut rd, &mut reader).await?;
+            };
+            if parse_preamble(&theirs).is_none() {
+                return Err(protocol_error("the server is not a sig2rtm server"));
+            }
+            // A server of another version still answers in version 1 frames: a Close that
+            // says what it speaks. So read its first frame whatever version it announced.
+            loop {
+                match reader.next_frame::<ServerFrame>() {
+                    Ok(Some(ServerFrame::Welcome(w))) => {
+                        log::debug!("connected to {} ({})", self.addr, w.server);
+                        return Ok(());
+                    }
+                    Ok(Some(ServerFrame::Close(c))) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::ConnectionRefused,
+                            format!("the server refused the link: {c}"),
+                        ))
+                    }
+                    Ok(Some(ServerFrame::Down(_))) => {
+                        return Err(protocol_error("the server sent a message before Welcome"))
+                    }
+                    Ok(None) => read_more(&mut rd, &mut reader).await?,
+                    Err(e) => return Err(protocol_error(&e.to_string())),
+                }
+            }
+        };
+        tokio::time::timeout(o.handshake_timeout, handshake)
+            .await
+            .map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "no handshake from the server within {} ms",
+                        o.handshake_timeout.as_millis()
+                    ),
+                )
+            })??;
+        Ok((rd, wr, reader))
+    }
+}
+
+fn protocol_error(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what.to_string())
+}
+
+async fn read_more(rd: &mut OwnedReadHalf, reader: &mut FrameReader) -> io::Result<()> {
+    if rd.read_buf(reader.buffer()).await? == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the server closed the connection during the handshake",
+        ));
+    }
+    Ok(())
+}
+
+enum Outgoing {
+    Up(Up),
+    /// Close on purpose: the server ends the session at once.
+    Bye,
+}
+
+struct TcpSender {
+    tx: UnboundedSender<Outgoing>,
+}
+
+impl LinkSender for TcpSender {
+    fn send(&self, up: Up) -> Result<(), LinkClosed> {
+        self.tx.send(Outgoing::Up(up)).map_err(|_| LinkClosed)
+    }
+
+    fn close(&self) {
+        let _ = self.tx.send(Outgoing::Bye);
+    }
+}
+
+impl Drop for TcpSender {
+    /// As with an in-process link, dropping the sender closes the link.
+    fn drop(&mut self) {
+        let _ = self.tx.send(Outgoing::Bye);
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for TcpConnector {
+    async fn connect(&self) -> io::Result<Link> {
+        let (rd, wr, reader) = self.open().await.map_err(|e| {
+            io::Error::new(e.kind(), format!("sig2rtm server at {}: {e}", self.addr))
+        })?;
+        let (up_tx, up_rx) = unbounded_channel();
+        let (down_tx, down_rx) = unbounded_channel();
+        tokio::spawn(run_link(
+            rd,
+            wr,
+            reader,
+            up_rx,
+            down_tx,
+            self.addr.clone(),
+            self.options.close_linger,
+        ));
+        Ok(Link {
+            sender: Box::new(TcpSender { tx: up_tx }),
+            receiver: down_rx,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("sig2rtm server at {}", self.addr)
+    }
+}
+
+/// Carries one link: frames the core's messages out, and passes the server's in. Ends (and so
+/// ends the link's receiver) when the connection ends or the link is closed.
+async fn run_link(
+    mut rd: OwnedReadHalf,
+    mut wr: OwnedWriteHalf,
+    mut reader: FrameReader,
+    mut up_rx: UnboundedReceiver<Outgoing>,
+    down_tx: UnboundedSender<Down>,
+    addr: String,
+    linger: Duration,
+) {
+    let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
+    let mut pos = 0;
+    // Frames already in with the Welcome.
+    if let Err(why) = deliver(&mut reader, &down_tx) {
+        log::warn!("link to {addr}: {why}");
+        return;
+    }
+    let closing = loop {
+        let pending = pos < out.len();
+        tokio::select! {
+            biased;
+            written = wr.write(&out[pos..]), if pending => match written {
+                Ok(n) if n > 0 => {
+                    pos += n;
+                    if pos == out.len() {
+                        out.clear();
+                        pos = 0;
+                    }
+                }
+                Ok(_) => break false,
+                Err(e) => {
+                    log::warn!("link to {addr}: write failed: {e}");
+                    break false;
+                }
+            },
+            up = up_rx.recv() => {
+                let mut next = up;
+                let mut end = None;
+                while let Some(item) = next.take() {
+                    match item {
+                        Outgoing::Up(up) => {
+                            encode_frame(&ClientFrame::Up(up), &mut out);
+                            next = up_rx.try_recv().ok();
+                        }
+                        Outgoing::Bye => {
+                            encode_frame(&ClientFrame::Bye, &mut out);
+                            end = Some(true);
+                        }
+                    }
+                }
+                if up_rx.is_closed() && up_rx.is_empty() && end.is_none() {
+                    // Unreachable in practice: the sender says Bye or Abandon before it goes.
+                    end = Some(true);
+                }
+                if let Some(flush) = end {
+                    break flush;
+                }
+            },
+            read = rd.read_buf(reader.buffer()) => {
+                match read {
+                    Ok(0) => {
+                        log::info!("link to {addr}: the server closed the connection");
+                        break false;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        log::warn!("link to {addr}: read failed: {e}");
+                        break false;
+                    }
+                }
+                if let Err(why) = deliver(&mut reader, &down_tx) {
+                    log::warn!("link to {addr}: {why}");
+                    break false;
+                }
+            }
+        }
+    };
+    // The core sees the link end now; it does not wait for the last bytes to drain.
+    drop(down_tx);
+    if closing {
+        let _ = tokio::time::timeout(linger, async {
+            wr.write_all(&out[pos..]).await?;
+            wr.shutdown().await
+        })
+        .await;
+    }
+}
+
+/// Passes every complete frame on. `Err` says why the link must end.
+fn deliver(reader: &mut FrameReader, down_tx: &UnboundedSender<Down>) -> Result<(), String> {
+    loop {
+        match reader.next_frame::<ServerFrame>() {
+            Ok(None) => return Ok(()),
+            Ok(Some(ServerFrame::Down(down))) => {
+                let _ = down_tx.send(down);
+            }
+            Ok(Some(ServerFrame::Close(c))) => return Err(format!("closed by the server ({c})")),
+            Ok(Some(ServerFrame::Welcome(_))) => return Err("a second Welcome".into()),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The TCP transport: the RTM core in one process, the RTM system in another
+//! (`sig2rtm-server`), the same protocol messages in between.
+//!
+//! - [`TcpConnector`] (client side) opens links to a server; the core uses it like the
+//!   in-process connector.
+//! - [`TcpServer`] (server side) serves a [`crate::system::System`] to connections, with a
+//!   handshake timeout, a connection limit, a frame size limit and bounded write buffers.
+//! - [`wire`] holds the framing: an 8-byte preamble with the protocol version, then
+//!   length-prefixed JSON frames. `docs/PROTOCOL.md` describes it byte by byte.
+//!
+//! Setting `SIG2RTM_SERVER=host:port` makes clients built without an explicit system or
+//! connector reach that server ([`from_env`]).
+
+mod client;
+mod server;
+pub mod wire;
+
+pub use client::{TcpConnector, TcpOptions};
+pub use server::{ServerConfig, ServerStats, TcpServer};
+
+/// The environment variable naming the server that clients reach by default.
+pub const SERVER_ENV: &str = "SIG2RTM_SERVER";
+
+/// A connector to the server named by `SIG2RTM_SERVER`, when it is set and not empty.
+pub fn from_env() -> Option<TcpConnector> {
+    let addr = std::env::var(SERVER_ENV).ok()?;
+    let addr = addr.trim();
+    (!addr.is_empty()).then(|| TcpConnector::new(addr))
+}

@@ -1,0 +1,386 @@
+//! RTM flows over the TCP transport: a server started in the test on 127.0.0.1:0, clients that
+//! reach it through `TcpConnector`. Real time, real sockets, loopback only; every wait is bounded.
+
+use sig2rtm::rtm::{
+    CallEvent, ChannelEvent, ClientConfig, ConnectionChangeReason, ConnectionState, EventStream,
+    LoginErrCode, PeerDelivery, RateLimits, RtmAttribute, RtmClient, RtmEvent, RtmMessage,
+    SendMessageOptions,
+};
+use sig2rtm::system::{System, SystemConfig};
+use sig2rtm::transport::tcp::{ServerConfig, TcpConnector, TcpOptions, TcpServer};
+use std::sync::Arc;
+use std::time::Duration;
+
+const APP: &str = "0123456789abcdef0123456789abcdef";
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn server() -> TcpServer {
+    TcpServer::bind(
+        "127.0.0.1:0",
+        System::new(SystemConfig::default()),
+        ServerConfig::default(),
+    )
+    .await
+    .unwrap()
+}
+
+fn connector(server: &TcpServer) -> Arc<TcpConnector> {
+    Arc::new(TcpConnector::new(server.local_addr().to_string()))
+}
+
+fn client(server: &TcpServer) -> RtmClient {
+    RtmClient::builder(APP)
+        .connector(connector(server))
+        .config(ClientConfig {
+            rate_limits: RateLimits::off(),
+            ..ClientConfig::default()
+        })
+        .build()
+        .unwrap()
+}
+
+async fn logged_in(server: &TcpServer, user: &str) -> (RtmClient, EventStream) {
+    let c = client(server);
+    let events = c.subscribe();
+    c.login("", user).await.unwrap();
+    (c, events)
+}
+
+/// The first event that `pick` accepts, within [`WAIT`].
+async fn wait_for<T>(events: &mut EventStream, mut pick: impl FnMut(RtmEvent) -> Option<T>) -> T {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let e = events.recv().await.expect("event stream ended");
+            if let Some(t) = pick(e) {
+                return t;
+            }
+        }
+    })
+    .await
+    .expect("no such event within 5 s")
+}
+
+async fn wait_state(events: &mut EventStream) -> (ConnectionState, ConnectionChangeReason) {
+    wait_for(events, |e| match e {
+        RtmEvent::ConnectionStateChanged { state, reason } => Some((state, reason)),
+        _ => None,
+    })
+    .await
+}
+
+/// Polls `cond` every 5 ms for up to [`WAIT`].
+async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !cond() {
+        assert!(tokio::time::Instant::now() < deadline, "{what} within 5 s");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_and_peer_messages_cross_the_server() {
+    let server = server().await;
+    let (alice, _) = logged_in(&server, "alice").await;
+    let (bob, mut bob_events) = logged_in(&server, "bob").await;
+    assert_eq!(alice.connection_state(), ConnectionState::Connected);
+    assert_eq!(server.system().online_users(APP), vec!["alice", "bob"]);
+
+    let sent = alice
+        .send_message_to_peer(
+            "bob",
+            &RtmMessage::from_text("hello over tcp"),
+            SendMessageOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent, PeerDelivery::Received);
+    let (from, text) = wait_for(&mut bob_events, |e| match e {
+        RtmEvent::MessageFromPeer { peer_id, message } => {
+            Some((peer_id, message.text().to_string()))
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!((from.as_str(), text.as_str()), ("alice", "hello over tcp"));
+
+    // Raw payloads survive the trip byte for byte.
+    let raw: Vec<u8> = (0..=255).collect();
+    alice
+        .send_message_to_peer(
+            "bob",
+            &RtmMessage::from_raw(raw.clone(), "all bytes"),
+            SendMessageOptions::default(),
+        )
+        .await
+        .unwrap();
+    let got = wait_for(&mut bob_events, |e| match e {
+        RtmEvent::MessageFromPeer { message, .. } => message.raw_data().map(|d| d.to_vec()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(got, raw);
+
+    // Offline messaging: kept by the server, delivered at the next login.
+    bob.logout().await.unwrap();
+    let kept = alice
+        .send_message_to_peer(
+            "bob",
+            &RtmMessage::from_text("while you were out"),
+            SendMessageOptions {
+                enable_offline_messaging: true,
+                ..SendMessageOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, PeerDelivery::CachedByServer);
+    bob.login("", "bob").await.unwrap();
+    let offline = wait_for(&mut bob_events, |e| match e {
+        RtmEvent::MessageFromPeer { message, .. } => Some(message.is_offline_message()),
+        _ => None,
+    })
+    .await;
+    assert!(offline);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_attributes_and_presence_cross_the_server() {
+    let server = server().await;
+    let (alice, mut alice_events) = logged_in(&server, "alice").await;
+    let (bob, mut bob_events) = logged_in(&server, "bob").await;
+
+    alice
+        .subscribe_peers_online_status(&["carol"])
+        .await
+        .unwrap();
+    let (carol, _) = logged_in(&server, "carol").await;
+    wait_for(&mut alice_events, |e| match e {
+        RtmEvent::PeersOnlineStatusChanged(list) => list
+            .iter()
+            .any(|p| {
+                p.peer_id == "carol" && p.online_state == sig2rtm::rtm::PeerOnlineState::Online
+            })
+            .then_some(()),
+        _ => None,
+    })
+    .await;
+    carol.release();
+    wait_for(&mut alice_events, |e| match e {
+        RtmEvent::PeersOnlineStatusChanged(list) => list
+            .iter()
+            .any(|p| {
+                p.peer_id == "carol" && p.online_state == sig2rtm::rtm::PeerOnlineState::Offline
+            })
+            .then_some(()),
+        _ => None,
+    })
+    .await;
+
+    let a_lobby = alice.create_channel("lobby").unwrap();
+    let b_lobby = bob.create_channel("lobby").unwrap();
+    a_lobby.join().await.unwrap();
+    b_lobby.join().await.unwrap();
+    let joined = wait_for(&mut alice_events, |e| match e {
+        RtmEvent::Channel {
+            event: ChannelEvent::MemberJoined { user_id },
+            ..
+        } => Some(user_id),
+        _ => None,
+    })
+    .await;
+    assert_eq!(joined, "bob");
+    let mut members: Vec<String> = b_lobby
+        .get_members()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    members.sort();
+    assert_eq!(members, ["alice", "bob"]);
+
+    b_lobby
+        .send_message(
+            &RtmMessage::from_text("hi lobby"),
+            SendMessageOptions::default(),
+        )
+        .await
+        .unwrap();
+    let (from, text) = wait_for(&mut alice_events, |e| match e {
+        RtmEvent::Channel {
+            event: ChannelEvent::MessageReceived { user_id, message },
+            ..
+        } => Some((user_id, message.text().to_string())),
+        _ => None,
+    })
+    .await;
+    assert_eq!((from.as_str(), text.as_str()), ("bob", "hi lobby"));
+
+    alice
+        .set_local_user_attributes(&[RtmAttribute::new("mood", "fine")])
+        .await
+        .unwrap();
+    let attrs = bob.get_user_attributes("alice").await.unwrap();
+    assert_eq!(attrs, vec![RtmAttribute::new("mood", "fine")]);
+
+    a_lobby.leave().await.unwrap();
+    let left = wait_for(&mut bob_events, |e| match e {
+        RtmEvent::Channel {
+            event: ChannelEvent::MemberLeft { user_id },
+            ..
+        } => Some(user_id),
+        _ => None,
+    })
+    .await;
+    assert_eq!(left, "alice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_cross_the_server() {
+    let server = server().await;
+    let (alice, mut alice_events) = logged_in(&server, "alice").await;
+    let (bob, mut bob_events) = logged_in(&server, "bob").await;
+    let invitation = alice.call_manager().create_local_invitation("bob");
+    invitation.set_channel_id("room-1");
+    alice
+        .call_manager()
+        .send_local_invitation(&invitation)
+        .await
+        .unwrap();
+    let remote = wait_for(&mut bob_events, |e| match e {
+        RtmEvent::Call(CallEvent::RemoteInvitationReceived(r)) => Some(r),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        (remote.caller_id().as_str(), remote.channel_id().as_str()),
+        ("alice", "room-1")
+    );
+    wait_for(&mut alice_events, |e| {
+        matches!(
+            e,
+            RtmEvent::Call(CallEvent::LocalInvitationReceivedByPeer(_))
+        )
+        .then_some(())
+    })
+    .await;
+    bob.call_manager()
+        .accept_remote_invitation(&remote)
+        .await
+        .unwrap();
+    wait_for(&mut alice_events, |e| {
+        matches!(e, RtmEvent::Call(CallEvent::LocalInvitationAccepted { .. })).then_some(())
+    })
+    .await;
+    wait_for(&mut bob_events, |e| {
+        matches!(e, RtmEvent::Call(CallEvent::RemoteInvitationAccepted(_))).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_login_elsewhere_kicks_the_first_over_tcp() {
+    let server = server().await;
+    let (_first, mut first_events) = logged_in(&server, "alice").await;
+    let (_second, _) = logged_in(&server, "alice").await;
+    loop {
+        let (state, reason) = wait_state(&mut first_events).await;
+        if state == ConnectionState::Aborted {
+            assert_eq!(reason, ConnectionChangeReason::RemoteLogin);
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_ends_the_session_on_the_server() {
+    let server = server().await;
+    let (alice, _) = logged_in(&server, "alice").await;
+    assert_eq!(server.system().online_users(APP), vec!["alice"]);
+    alice.release();
+    eventually("alice offline", || {
+        server.system().online_users(APP).is_empty()
+    })
+    .await;
+    eventually("connection closed", || server.stats().open == 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_fails_cleanly_when_no_server_listens() {
+    // Bind then drop a listener: its port refuses connections.
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let c = RtmClient::builder(APP)
+        .connector(Arc::new(TcpConnector::new(addr.to_string())))
+        .build()
+        .unwrap();
+    let mut events = c.subscribe();
+    let err = c.login("", "alice").await.unwrap_err();
+    assert_eq!(err.kind(), LoginErrCode::Unknown);
+    assert!(err.to_string().contains(&addr.to_string()), "{err}");
+    assert_eq!(
+        wait_state(&mut events).await,
+        (ConnectionState::Connecting, ConnectionChangeReason::Login)
+    );
+    assert_eq!(
+        wait_state(&mut events).await,
+        (
+            ConnectionState::Disconnected,
+            ConnectionChangeReason::LoginFailure
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_fails_in_time_when_the_server_never_answers() {
+    // A listener that accepts and never speaks.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            if let Ok((s, _)) = listener.accept().await {
+                held.push(s);
+            }
+        }
+    });
+    let c = RtmClient::builder(APP)
+        .connector(Arc::new(TcpConnector::new(addr.to_string()).with_options(
+            TcpOptions {
+                handshake_timeout: Duration::from_millis(200),
+                ..TcpOptions::default()
+            },
+        )))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = c.login("", "alice").await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(err.to_string().contains("handshake"), "{err}");
+    hold.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_shutdown_ends_every_link() {
+    let server = server().await;
+    let (alice, mut events) = logged_in(&server, "alice").await;
+    server.shutdown().await;
+    let (state, _) = wait_state(&mut events).await;
+    assert_ne!(state, ConnectionState::Connected);
+    assert_ne!(alice.connection_state(), ConnectionState::Connected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sig2rtm_server_variable_points_default_clients_at_the_server() {
+    let server = server().await;
+    // Only this test builds clients without a connector, so the variable affects nothing else.
+    std::env::set_var("SIG2RTM_SERVER", server.local_addr().to_string());
+    let c = RtmClient::new(APP).unwrap();
+    std::env::remove_var("SIG2RTM_SERVER");
+    c.login("", "env-user").await.unwrap();
+    assert_eq!(server.system().online_users(APP), vec!["env-user"]);
+    // The embedded system did not see it.
+    assert!(System::global().online_users(APP).is_empty());
+}
