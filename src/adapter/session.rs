@@ -30,6 +30,8 @@ pub(crate) struct Session {
     retry_count: u32,
     reconnecting_since: Option<Instant>,
     reconnect_attempts: u32,
+    /// Turns true once the last RTM logout finished; a new login waits for it (S4).
+    logout_done: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 struct Attempt {
@@ -137,9 +139,16 @@ impl Adapter {
         };
         attempt.attempts += 1;
         let (token, account) = (attempt.token.clone(), attempt.account.clone());
+        let logout_done = self.session.logout_done.clone();
         self.then(
             Lane::Session,
-            async move { client.login(&token, &account).await },
+            async move {
+                // RTM refuses a login until the previous session's logout has finished.
+                if let Some(mut done) = logout_done {
+                    let _ = done.wait_for(|d| *d).await;
+                }
+                client.login(&token, &account).await
+            },
             move |a: &mut Adapter, result| a.login_result(generation, result),
         );
     }
@@ -165,7 +174,13 @@ impl Adapter {
             }
             Err(e) => e,
         };
-        let t = translate(&err);
+        let mut t = translate(&err);
+        if err.kind() == LoginErrCode::InvalidArgument
+            && attempt.account.len() > crate::rtm::ids::MAX_ID_BYTES
+        {
+            // C11: an over-long account is a too-large parameter.
+            t.on_error = Some(AgoraECode::GeneralELargeParam);
+        }
         let spent = attempt.started.elapsed();
         let retries_left = attempt.attempts <= self.session.retry_count
             && spent + LOGIN_RETRY_PAUSE < self.session.retry_time;
@@ -229,15 +244,25 @@ impl Adapter {
             return;
         };
         // S4: on_logout(101) once RTM has logged out, and nothing else.
-        self.then(
-            Lane::Session,
-            async move { client.logout().await },
-            |a: &mut Adapter, _| {
-                a.emit(LegacyEvent::Logout {
-                    ecode: AgoraECode::LogoutEUser.code(),
-                })
-            },
-        );
+        let logout = self.rtm_logout(client);
+        self.then(Lane::Session, logout, |a: &mut Adapter, ()| {
+            a.emit(LegacyEvent::Logout {
+                ecode: AgoraECode::LogoutEUser.code(),
+            })
+        });
+    }
+
+    /// Starts an RTM logout now; a later login waits until it has finished.
+    fn rtm_logout(&mut self, client: RtmClient) -> impl std::future::Future<Output = ()> {
+        let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+        self.session.logout_done = Some(done_rx);
+        let task = tokio::spawn(async move {
+            let _ = client.logout().await;
+            let _ = done_tx.send(true);
+        });
+        async move {
+            let _ = task.await;
+        }
     }
 
     /// Drops channels, calls and the account without any callback.
@@ -291,9 +316,7 @@ impl Adapter {
                 };
                 // RTM needs a logout before the next login.
                 if let Some(client) = self.client() {
-                    tokio::spawn(async move {
-                        let _ = client.logout().await;
-                    });
+                    drop(self.rtm_logout(client));
                 }
                 self.session_ended(code, why);
             }
@@ -313,9 +336,7 @@ impl Adapter {
                     return;
                 }
                 if let Some(client) = a.client() {
-                    tokio::spawn(async move {
-                        let _ = client.logout().await;
-                    });
+                    drop(a.rtm_logout(client));
                 }
                 a.session_ended(
                     AgoraECode::LogoutENet,
@@ -351,9 +372,7 @@ impl Adapter {
                 });
             }
             None => {
-                tokio::spawn(async move {
-                    let _ = client.logout().await;
-                });
+                drop(self.rtm_logout(client));
                 self.session_ended(
                     AgoraECode::LogoutETokenexpired,
                     "the token expired and no token provider is configured",
