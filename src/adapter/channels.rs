@@ -80,16 +80,25 @@ fn id_problem_code(id: &str) -> AgoraECode {
 }
 
 impl Adapter {
+    /// The RTM client while a session is open.
+    fn channel_client(&self) -> Option<RtmClient> {
+        self.client()
+            .filter(|_| self.shared.status() != crate::signaling::LoginState::NotLogin)
+    }
+
+    fn not_logged_in(&self, op: &str) {
+        self.error(
+            op,
+            AgoraECode::GeneralENotLogin,
+            format!("{op} needs a login first"),
+        );
+    }
+
+    /// The RTM client while a session is open; otherwise reports 1003 and gives `None`.
     fn logged_in_client(&self, op: &str) -> Option<RtmClient> {
-        let client = self
-            .client()
-            .filter(|_| self.shared.status() != crate::signaling::LoginState::NotLogin);
+        let client = self.channel_client();
         if client.is_none() {
-            self.error(
-                op,
-                AgoraECode::GeneralENotLogin,
-                format!("{op} needs a login first"),
-            );
+            self.not_logged_in(op);
         }
         client
     }
@@ -102,11 +111,13 @@ impl Adapter {
             });
             a.error("channel_join", general, desc);
         };
-        let Some(client) = self.logged_in_client("channel_join") else {
-            return self.emit(LegacyEvent::ChannelJoinFailed {
+        let Some(client) = self.channel_client() else {
+            // The failure callback first, then on_error, as for every other failure.
+            self.emit(LegacyEvent::ChannelJoinFailed {
                 channel_id: channel_id.to_string(),
                 ecode: AgoraECode::JoinchannelEOther.code(),
             });
+            return self.not_logged_in("channel_join");
         };
         let channel = match client.create_channel(channel_id) {
             Ok(c) => c,
@@ -424,6 +435,18 @@ impl Adapter {
         }
     }
 
+    /// C11: checks the channel id of an attribute call; reports and returns false when RTM
+    /// refuses it (1005 when too long, else 1004).
+    fn check_channel_id(&self, op: &str, channel_id: &str) -> bool {
+        match crate::rtm::ids::validate("channel id", channel_id) {
+            Ok(()) => true,
+            Err(desc) => {
+                self.error(op, id_problem_code(channel_id), desc);
+                false
+            }
+        }
+    }
+
     fn attribute_write<F>(&mut self, op: &'static str, channel_id: &str, write: F)
     where
         F: std::future::Future<Output = Result<(), RtmError<crate::rtm::AttributeOperationErr>>>
@@ -453,7 +476,9 @@ impl Adapter {
         let Some(client) = self.logged_in_client("channel_set_attr") else {
             return;
         };
-        if !self.check_attribute("channel_set_attr", name, Some(value)) {
+        if !self.check_channel_id("channel_set_attr", channel_id)
+            || !self.check_attribute("channel_set_attr", name, Some(value))
+        {
             return;
         }
         let write = client.add_or_update_channel_attributes(
@@ -469,7 +494,9 @@ impl Adapter {
         let Some(client) = self.logged_in_client("channel_del_attr") else {
             return;
         };
-        if !self.check_attribute("channel_del_attr", name, None) {
+        if !self.check_channel_id("channel_del_attr", channel_id)
+            || !self.check_attribute("channel_del_attr", name, None)
+        {
             return;
         }
         let write = client.delete_channel_attributes_by_keys(channel_id, &[name], Self::notify());
@@ -481,6 +508,9 @@ impl Adapter {
         let Some(client) = self.logged_in_client("channel_clear_attr") else {
             return;
         };
+        if !self.check_channel_id("channel_clear_attr", channel_id) {
+            return;
+        }
         let write = client.clear_channel_attributes(channel_id, Self::notify());
         self.attribute_write("channel_clear_attr", channel_id, write);
     }
@@ -494,6 +524,15 @@ impl Adapter {
                 num: 0,
             });
         };
+        if let Err(desc) = crate::rtm::ids::validate("channel id", channel_id) {
+            // C11: 500 for the query, 1005 (too long) or 1004 on on_error.
+            self.emit(LegacyEvent::ChannelQueryUserNumResult {
+                channel_id: channel_id.to_string(),
+                ecode: AgoraECode::QueryusernumEOther.code(),
+                num: 0,
+            });
+            return self.error("channel_query_user_num", id_problem_code(channel_id), desc);
+        }
         let joined = self
             .channels
             .joined
@@ -556,6 +595,10 @@ impl Adapter {
                 )
             }
         };
+        if let Err(desc) = crate::rtm::ids::validate("account", account) {
+            // C11: an account RTM refuses cannot be in any channel; say so instead of "0".
+            return self.error("channel_query_user_is_in", id_problem_code(account), desc);
+        }
         let joined = self.channels.is_joined(channel_id);
         if !joined {
             self.channels.transient.insert(channel_id.to_string());
@@ -611,10 +654,18 @@ async fn join_sequence(
     })
 }
 
+/// The members of a channel. RTM allows 5 getMembers in 2 s per client; the legacy join always
+/// came with its user list (C1), so a refusal for calling too often waits and asks again.
 async fn members_of(channel: &RtmChannel) -> Result<Vec<String>, String> {
-    channel
-        .get_members()
-        .await
-        .map(|v| v.into_iter().map(|m| m.user_id).collect())
-        .map_err(|e| translate(&e).desc)
+    let mut waits = 0;
+    loop {
+        match channel.get_members().await {
+            Ok(v) => return Ok(v.into_iter().map(|m| m.user_id).collect()),
+            Err(e) if e.kind() == crate::rtm::GetMembersErr::TooOften && waits < 10 => {
+                waits += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(translate(&e).desc),
+        }
+    }
 }
