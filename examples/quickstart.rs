@@ -2,7 +2,9 @@
 //! list, a channel message with the legacy echo, a peer message, an invitation that is accepted
 //! and ended, and logout — every callback printed, legacy style, as it arrives.
 //!
-//! Run with `cargo run --example quickstart`.
+//! Run with `cargo run --example quickstart`. With `SIG2RTM_SERVER=host:port` set, the same
+//! walkthrough runs against that `sig2rtm-server` instead; when it cannot be reached, the failed
+//! login is reported and the example exits with status 1.
 
 use sig2rtm::signaling::{LegacyEvent, Signaling, SignalingConfig};
 use std::sync::mpsc;
@@ -25,6 +27,14 @@ fn client(name: &'static str, events: mpsc::Sender<(&'static str, LegacyEvent)>)
     sig
 }
 
+/// Callbacks that mean a step of the walkthrough failed: the quickstart stops and says so.
+const FAILURES: [&str; 4] = [
+    "onLoginFailed",
+    "onChannelJoinFailed",
+    "onMessageSendError",
+    "onInviteFailed",
+];
+
 /// The callbacks printed so far, for the walkthrough to wait on.
 struct Seen {
     rx: mpsc::Receiver<(&'static str, LegacyEvent)>,
@@ -42,9 +52,19 @@ impl Seen {
                 return;
             }
             match self.rx.recv_timeout(Duration::from_secs(5)) {
+                Ok((name, event)) if FAILURES.contains(&event.legacy_name()) => {
+                    eprintln!("FAILED: {name} got {event} while waiting for {callback}");
+                    if let Ok(server) = std::env::var("SIG2RTM_SERVER") {
+                        eprintln!(
+                            "(SIG2RTM_SERVER={server}: is sig2rtm-server running there? \
+                             Start one with `cargo run --bin sig2rtm-server -- --listen {server}`)"
+                        );
+                    }
+                    std::process::exit(1);
+                }
                 Ok(item) => self.backlog.push(item),
                 Err(_) => {
-                    eprintln!("no {callback} for {who} within 5 s; stopping");
+                    eprintln!("FAILED: no {callback} for {who} within 5 s; stopping");
                     std::process::exit(1);
                 }
             }

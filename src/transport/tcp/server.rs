@@ -6,7 +6,7 @@ use super::wire::{
     encode_frame, parse_preamble, preamble, ClientFrame, Close, CloseReason, FrameReader, Hello,
     ServerFrame, Welcome, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
 };
-use crate::system::System;
+use crate::system::{ConnId, System};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -347,7 +347,12 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
     let system = &shared.system;
     let (conn, mut down_rx) = system.connect();
     let mut pos = 0;
-    let end = 'serve: loop {
+    // Frames the client sent right behind its Hello.
+    let early = take_frames(&mut reader, system, conn);
+    let end = loop {
+        if let Some(end) = early {
+            break end;
+        }
         let pending = pos < out.len();
         tokio::select! {
             biased;
@@ -389,23 +394,8 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
                     Ok(_) => {}
                     Err(e) => break End::Lost(format!("read failed: {e}")),
                 }
-                loop {
-                    match reader.next_frame::<ClientFrame>() {
-                        Ok(None) => break,
-                        Ok(Some(ClientFrame::Up(up))) => {
-                            if system.handle(conn, up).is_err() {
-                                break 'serve close_end(
-                                    CloseReason::LinkEnded,
-                                    "the RTM system ended this link",
-                                );
-                            }
-                        }
-                        Ok(Some(ClientFrame::Bye)) => break 'serve End::Bye,
-                        Ok(Some(ClientFrame::Hello(_))) => {
-                            break 'serve close_end(CloseReason::Malformed, "a second Hello");
-                        }
-                        Err(e) => break 'serve close_end(e.close_reason(), e.to_string()),
-                    }
+                if let Some(end) = take_frames(&mut reader, system, conn) {
+                    break end;
                 }
             }
         }
@@ -433,6 +423,28 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
         }
     }
     drop(slot);
+}
+
+/// Hands every complete frame to the system. `Some` when the connection must end.
+fn take_frames(reader: &mut FrameReader, system: &System, conn: ConnId) -> Option<End> {
+    loop {
+        match reader.next_frame::<ClientFrame>() {
+            Ok(None) => return None,
+            Ok(Some(ClientFrame::Up(up))) => {
+                if system.handle(conn, up).is_err() {
+                    return Some(close_end(
+                        CloseReason::LinkEnded,
+                        "the RTM system ended this link",
+                    ));
+                }
+            }
+            Ok(Some(ClientFrame::Bye)) => return Some(End::Bye),
+            Ok(Some(ClientFrame::Hello(_))) => {
+                return Some(close_end(CloseReason::Malformed, "a second Hello"))
+            }
+            Err(e) => return Some(close_end(e.close_reason(), e.to_string())),
+        }
+    }
 }
 
 fn close_end(reason: CloseReason, detail: impl Into<String>) -> End {

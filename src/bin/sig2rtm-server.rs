@@ -1,0 +1,441 @@
+//! `sig2rtm-server`: the RTM system behind TCP, for clients in other processes and on other
+//! machines. The same system code as the embedded default; only the transport differs.
+//!
+//! ```text
+//! cargo run --bin sig2rtm-server -- --listen 127.0.0.1:9300
+//! SIG2RTM_SERVER=127.0.0.1:9300 cargo run --example quickstart
+//! ```
+//!
+//! Logs go to stderr through `env_logger` (`RUST_LOG=debug` for more). The first line on stdout
+//! is `sig2rtm-server listening on ADDR`, with the real port when `--listen` asked for port 0.
+//! SIGINT or SIGTERM stops it cleanly: no new connections, every client gets what was already
+//! sent to it and a `ServerShutdown` close, then the process exits with status 0.
+
+use sig2rtm::system::{System, SystemConfig};
+use sig2rtm::transport::tcp::{ServerConfig, TcpServer};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "\
+sig2rtm-server: an RTM system for legacy Signaling apps and RTM clients, over TCP
+
+USAGE:
+    sig2rtm-server [OPTIONS]
+
+OPTIONS:
+    --listen ADDR               address to listen on [default: 127.0.0.1:9300]
+    --config FILE               read settings from a TOML file; flags given too win
+    --app APP_ID[:CERTIFICATE]  serve this App ID (repeatable). With a certificate, logins need
+                                an RTM token built with it. Once any App ID is given, logins to
+                                others fail with INVALID_APP_ID; with none, every App ID is
+                                served without tokens.
+    --max-connections N         connections served at once [default: 10000]
+    --max-frame BYTES           largest frame accepted [default: 1048576]
+    --handshake-timeout-ms MS   time a new connection has for its handshake [default: 5000]
+    --write-buffer BYTES        bytes queued for a client that does not read before it is
+                                closed [default: 4194304]
+    --close-linger-ms MS        time a closing connection has to deliver its last frames
+                                [default: 1000]
+    -h, --help                  print this help
+    -V, --version               print the version
+
+CONFIG FILE (every key optional):
+    listen = \"127.0.0.1:9300\"
+    max_connections = 10000
+    max_frame = 1048576
+    handshake_timeout_ms = 5000
+    write_buffer = 4194304
+    close_linger_ms = 1000
+
+    [[app]]
+    id = \"0123456789abcdef0123456789abcdef\"
+    certificate = \"fedcba9876543210fedcba9876543210\"   # optional
+
+LOGS:
+    to stderr; RUST_LOG=debug (or warn, or sig2rtm=trace …) chooses what is shown [default: info]
+";
+
+/// An App ID to serve, with its certificate when tokens are required.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AppSpec {
+    id: String,
+    certificate: Option<String>,
+}
+
+/// Everything the command line and the config file decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Settings {
+    listen: String,
+    apps: Vec<AppSpec>,
+    server: ServerConfig,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:9300".into(),
+            apps: Vec::new(),
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+enum Command {
+    Run(Settings),
+    Help,
+    Version,
+}
+
+fn parse_args(args: &[String]) -> Result<Command, String> {
+    // The config file first, so that flags override it wherever they appear.
+    let mut settings = Settings::default();
+    let mut i = 0;
+    while i < args.len() {
+        if args[i] == "--config" {
+            let file = args.get(i + 1).ok_or("--config needs a file")?;
+            apply_file(&mut settings, Path::new(file))?;
+        }
+        i += 1;
+    }
+    let mut flag_apps = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match name {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--config" => {
+                value()?;
+            }
+            "--listen" => settings.listen = value()?,
+            "--app" => flag_apps.push(parse_app(&value()?)?),
+            "--max-connections" => settings.server.max_connections = number(name, &value()?)?,
+            "--max-frame" => settings.server.max_frame = number(name, &value()?)?,
+            "--handshake-timeout-ms" => {
+                settings.server.handshake_timeout = millis(name, &value()?)?
+            }
+            "--write-buffer" => settings.server.write_buffer = number(name, &value()?)?,
+            "--close-linger-ms" => settings.server.close_linger = millis(name, &value()?)?,
+            other => return Err(format!("unknown option {other} (see --help)")),
+        }
+    }
+    settings.apps.extend(flag_apps);
+    check(&settings)?;
+    Ok(Command::Run(settings))
+}
+
+fn parse_app(spec: &str) -> Result<AppSpec, String> {
+    let (id, certificate) = match spec.split_once(':') {
+        Some((id, cert)) => (id, Some(cert.to_string())),
+        None => (spec, None),
+    };
+    Ok(AppSpec {
+        id: id.to_string(),
+        certificate,
+    })
+}
+
+fn number(name: &str, v: &str) -> Result<usize, String> {
+    v.trim()
+        .parse()
+        .map_err(|_| format!("{name} takes a whole number, not {v:?}"))
+}
+
+fn millis(name: &str, v: &str) -> Result<Duration, String> {
+    number(name, v).map(|ms| Duration::from_millis(ms as u64))
+}
+
+fn apply_file(settings: &mut Settings, path: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{}: not valid TOML: {e}", path.display()))?;
+    let at = |key: &str| format!("{}: {key}", path.display());
+    for (key, value) in &table {
+        let int = || {
+            value
+                .as_integer()
+                .filter(|n| *n >= 0)
+                .map(|n| n as usize)
+                .ok_or_else(|| format!("{} must be a whole number", at(key)))
+        };
+        match key.as_str() {
+            "listen" => {
+                settings.listen = value
+                    .as_str()
+                    .ok_or_else(|| format!("{} must be a string", at(key)))?
+                    .to_string()
+            }
+            "max_connections" => settings.server.max_connections = int()?,
+            "max_frame" => settings.server.max_frame = int()?,
+            "handshake_timeout_ms" => {
+                settings.server.handshake_timeout = Duration::from_millis(int()? as u64)
+            }
+            "write_buffer" => settings.server.write_buffer = int()?,
+            "close_linger_ms" => {
+                settings.server.close_linger = Duration::from_millis(int()? as u64)
+            }
+            "app" => {
+                let apps = value
+                    .as_array()
+                    .ok_or_else(|| format!("{} must be a list of [[app]] tables", at(key)))?;
+                for app in apps {
+                    let t = app
+                        .as_table()
+                        .ok_or_else(|| format!("{} entries must be tables", at(key)))?;
+                    let text = |k: &str| -> Result<Option<String>, String> {
+                        match t.get(k) {
+                            None => Ok(None),
+                            Some(v) => v.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
+                                format!("{} must be a string", at(&format!("app.{k}")))
+                            }),
+                        }
+                    };
+                    for k in t.keys() {
+                        if k != "id" && k != "certificate" {
+                            return Err(format!("unknown key {}", at(&format!("app.{k}"))));
+                        }
+                    }
+                    settings.apps.push(AppSpec {
+                        id: text("id")?.ok_or_else(|| format!("{} needs an id", at(key)))?,
+                        certificate: text("certificate")?,
+                    });
+                }
+            }
+            other => return Err(format!("unknown key {}", at(other))),
+        }
+    }
+    Ok(())
+}
+
+fn check(settings: &Settings) -> Result<(), String> {
+    for app in &settings.apps {
+        sig2rtm::rtm::ids::check_app_id(&app.id)
+            .map_err(|e| format!("App ID {:?}: {e}", app.id))?;
+        if let Some(cert) = &app.certificate {
+            sig2rtm::rtm::ids::check_app_id(cert).map_err(|_| {
+                format!(
+                    "the certificate of App ID {} must be 32 hexadecimal characters",
+                    app.id
+                )
+            })?;
+        }
+    }
+    let s = &settings.server;
+    if s.max_connections == 0 || s.max_frame < 1024 || s.write_buffer < s.max_frame {
+        return Err(
+            "limits: --max-connections ≥ 1, --max-frame ≥ 1024, --write-buffer ≥ --max-frame"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+fn system_for(settings: &Settings) -> System {
+    let system = System::new(SystemConfig {
+        auto_register_apps: settings.apps.is_empty(),
+        ..SystemConfig::default()
+    });
+    for app in &settings.apps {
+        match &app.certificate {
+            Some(_) => {
+                log::error!(
+                    "App ID {}: certificates are not supported by this build; serving it without tokens",
+                    app.id
+                );
+                system.register_app(&app.id);
+            }
+            None => system.register_app(&app.id),
+        }
+    }
+    system
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let settings = match parse_args(&args) {
+        Ok(Command::Run(s)) => s,
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("sig2rtm-server {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("sig2rtm-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sig2rtm-server: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(settings))
+}
+
+async fn serve(settings: Settings) -> ExitCode {
+    let system = system_for(&settings);
+    let server = match TcpServer::bind(&settings.listen, system, settings.server.clone()).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sig2rtm-server: cannot listen on {}: {e}", settings.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let apps = if settings.apps.is_empty() {
+        "every App ID, no tokens".to_string()
+    } else {
+        settings
+            .apps
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}{}",
+                    a.id,
+                    if a.certificate.is_some() {
+                        " (tokens)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    log::info!("serving {apps}; limits {:?}", settings.server);
+    println!("sig2rtm-server listening on {}", server.local_addr());
+    let _ = std::io::stdout().flush();
+
+    let signal = match stop_signal().await {
+        Ok(name) => name,
+        Err(e) => {
+            log::error!("cannot wait for signals: {e}; stopping");
+            "error"
+        }
+    };
+    log::info!(
+        "{signal}: shutting down ({} connections open)",
+        server.stats().open
+    );
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+#[cfg(unix)]
+async fn stop_signal() -> std::io::Result<&'static str> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(tokio::select! {
+        _ = int.recv() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    })
+}
+
+#[cfg(not(unix))]
+async fn stop_signal() -> std::io::Result<&'static str> {
+    tokio::signal::ctrl_c().await?;
+    Ok("Ctrl-C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn run(list: &[&str]) -> Settings {
+        match parse_args(&args(list)) {
+            Ok(Command::Run(s)) => s,
+            Ok(_) => panic!("not a run"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    const APP: &str = "0123456789abcdef0123456789abcdef";
+    const CERT: &str = "fedcba9876543210fedcba9876543210";
+
+    #[test]
+    fn flags_set_address_apps_and_limits() {
+        let s = run(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--app",
+            APP,
+            &format!("--app={APP}:{CERT}"),
+            "--max-connections",
+            "7",
+            "--handshake-timeout-ms=250",
+        ]);
+        assert_eq!(s.listen, "127.0.0.1:0");
+        assert_eq!(s.apps.len(), 2);
+        assert_eq!(s.apps[1].certificate.as_deref(), Some(CERT));
+        assert_eq!(s.server.max_connections, 7);
+        assert_eq!(s.server.handshake_timeout, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn a_config_file_is_read_and_flags_win() {
+        let path = std::env::temp_dir().join(format!("sig2rtm-server-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            format!(
+                "listen = \"127.0.0.1:9999\"\nmax_frame = 4096\n[[app]]\nid = \"{APP}\"\ncertificate = \"{CERT}\"\n"
+            ),
+        )
+        .unwrap();
+        let file = path.to_str().unwrap();
+        let s = run(&["--listen", "127.0.0.1:0", "--config", file]);
+        assert_eq!(s.listen, "127.0.0.1:0");
+        assert_eq!(s.server.max_frame, 4096);
+        assert_eq!(
+            s.apps,
+            vec![AppSpec {
+                id: APP.into(),
+                certificate: Some(CERT.into())
+            }]
+        );
+        std::fs::write(&path, "listen = 5\n").unwrap();
+        assert!(parse_args(&args(&["--config", file])).is_err());
+        std::fs::write(&path, "colour = \"red\"\n").unwrap();
+        let e = parse_args(&args(&["--config", file])).err().unwrap();
+        assert!(e.contains("unknown key"), "{e}");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_a_reason() {
+        for bad in [
+            &["--app", "short"][..],
+            &["--max-connections", "many"],
+            &["--listen"],
+            &["--frobnicate"],
+            &["--max-frame", "10"],
+        ] {
+            assert!(parse_args(&args(bad)).is_err(), "{bad:?}");
+        }
+    }
+}
