@@ -44,6 +44,15 @@ impl Adapter {
                 "the message starts with a prefix the shim reserves for call control",
             );
         }
+        if let Err(desc) = crate::rtm::ids::validate("peer id", account) {
+            // C11: 1005 for an account over 64 bytes, 1004 for the other id rules.
+            let general = if account.len() > crate::rtm::ids::MAX_ID_BYTES {
+                AgoraECode::GeneralELargeParam
+            } else {
+                AgoraECode::GeneralEWrongParam
+            };
+            return self.send_failed(op, &id, general, &desc);
+        }
         let options = SendMessageOptions {
             enable_offline_messaging: true,
             ..SendMessageOptions::default()
