@@ -339,7 +339,7 @@ async fn contract_c5_channel_message_echoes_to_the_sender_after_success() {
             received.clone()
         ]
     );
-    assert_eq!(transcript(&m[1].1), [received.clone()]);
+    assert_eq!(transcript(&m[1].1), std::slice::from_ref(&received));
     assert_eq!(transcript(&m[2].1), [received]);
 }
 
