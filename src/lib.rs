@@ -42,6 +42,7 @@
 
 mod adapter;
 pub mod mapping;
+pub mod migration;
 pub mod rtm;
 pub mod signaling;
 pub mod system;

@@ -3,7 +3,7 @@
 use super::config::SignalingConfig;
 use super::{LoginState, SignalingCallback};
 use crate::adapter::{Adapter, Args, Command, Delivery, Shared};
-use crate::mapping::{LegacyMethod, MethodKind};
+use crate::mapping::LegacyMethod;
 use crate::rtm::RtmClient;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -103,20 +103,7 @@ impl Signaling {
             return;
         }
         if self.inner.shared.count(method) {
-            let row = method.row();
-            match row.kind {
-                MethodKind::Local => {}
-                _ => log::info!(
-                    "legacy {} ({}) runs on RTM {}",
-                    row.legacy,
-                    row.kind,
-                    if row.rtm.is_empty() {
-                        "(nothing)".to_string()
-                    } else {
-                        row.rtm.join(" + ")
-                    }
-                ),
-            }
+            log::info!("{}", crate::migration::first_call_hint(method));
         }
         let _ = self.inner.commands.send(Command::Call(method, args));
     }
@@ -347,7 +334,7 @@ impl Signaling {
         );
     }
 
-    /// `channelInvitePhone` (unsupported). PSTN calling does not exist in RTM. The call answers onInviteFailed(ch, phoneNum, 0, 700, {"reason":"PSTN_UNSUPPORTED"}) so the app's call screen closes, plus onError with GENERAL_E_FAILED (1001).
+    /// `channelInvitePhone` (unsupported). PSTN calling does not exist in RTM. The call answers onInviteFailed(ch, phoneNum, uid, 700, {"reason":"PSTN_UNSUPPORTED"}), uid being the N4 uid of the number, so the app's call screen closes, plus onError with GENERAL_E_FAILED (1001).
     #[doc(alias = "channelInvitePhone")]
     pub fn channel_invite_phone(&self, channel_id: &str, phone_num: &str, uid: u32) {
         let _ = uid; // N4: uids passed in are ignored

@@ -9,6 +9,7 @@ mod codes;
 mod config;
 mod event;
 mod facade;
+mod migration;
 mod sink;
 
 pub use callback::SignalingCallback;

@@ -1,0 +1,16 @@
+//! Tools for leaving the legacy API behind, one call site at a time.
+//!
+//! - [`MigrationReport`]: which legacy methods a running app has called, from
+//!   [`Signaling::migration_report`](crate::signaling::Signaling::migration_report).
+//! - [`first_call_hint`]: the `info` line logged on the first call of each legacy method.
+//!
+//! Everything here reads [`crate::mapping`], so it says what the adapter does.
+
+mod replacement;
+mod report;
+
+pub use replacement::{
+    area_title, callback_areas, callback_kind, callback_replacement, callback_rtm_events,
+    first_call_hint, method_replacement, method_rust_replacement, rtm_rust_path,
+};
+pub use report::{MethodUsage, MigrationReport};
