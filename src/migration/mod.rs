@@ -1,13 +1,18 @@
 //! Tools for leaving the legacy API behind, one call site at a time.
 //!
+//! - [`doc`]: MIGRATION.md, whose tables are generated from the mapping rows
+//!   (`cargo run --example migration_doc`), and [`snippets`], its side-by-side examples
+//!   (compiled as doctests).
 //! - [`MigrationReport`]: which legacy methods a running app has called, from
 //!   [`Signaling::migration_report`](crate::signaling::Signaling::migration_report).
 //! - [`first_call_hint`]: the `info` line logged on the first call of each legacy method.
 //!
 //! Everything here reads [`crate::mapping`], so it says what the adapter does.
 
+pub mod doc;
 mod replacement;
 mod report;
+pub mod snippets;
 
 pub use replacement::{
     area_title, callback_areas, callback_kind, callback_replacement, callback_rtm_events,
