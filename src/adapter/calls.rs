@@ -3,6 +3,8 @@
 
 use super::{uid_of, Adapter, Lane};
 use crate::mapping::LegacyMethod;
+use crate::rtm::ids;
+use crate::rtm::limits::MAX_INVITATION_TEXT_BYTES;
 use crate::rtm::{
     CallEvent, LocalInvitation, LocalInvitationErrCode, LocalInvitationState, RemoteInvitation,
     RtmCode, RtmMessage, SendMessageOptions, END_CALL_PREFIX,
@@ -71,6 +73,36 @@ fn invite_options(extra: &str) -> Result<InviteOptions, String> {
     })
 }
 
+/// C11: the checks RTM applies to an invitation, as (general code, description): the callee
+/// must be a valid RTM id, the channel empty or a valid RTM id, `extra` at most 8 KB.
+fn check_invitation(
+    channel_id: &str,
+    account: &str,
+    extra: &str,
+) -> Result<(), (AgoraECode, String)> {
+    let id_code = |id: &str| {
+        if id.len() > ids::MAX_ID_BYTES {
+            AgoraECode::GeneralELargeParam
+        } else {
+            AgoraECode::GeneralEWrongParam
+        }
+    };
+    ids::validate("account", account).map_err(|e| (id_code(account), e))?;
+    if !channel_id.is_empty() {
+        ids::validate("channel", channel_id).map_err(|e| (id_code(channel_id), e))?;
+    }
+    if extra.len() > MAX_INVITATION_TEXT_BYTES {
+        return Err((
+            AgoraECode::GeneralELargeParam,
+            format!(
+                "extra is {} bytes; RTM invitations carry at most {MAX_INVITATION_TEXT_BYTES}",
+                extra.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// I3: `{"reason":"<RTM error name>"}`.
 fn reason(name: &str) -> String {
     serde_json::json!({ "reason": name }).to_string()
@@ -86,7 +118,14 @@ pub(crate) fn parse_control(prefix: &str, text: &str) -> Option<(String, String)
 
 impl Adapter {
     /// I1 / I2: `channel_invite_user` / `channel_invite_user2`.
-    pub(super) fn channel_invite_user(&mut self, channel_id: &str, account: &str, extra: &str) {
+    pub(super) fn channel_invite_user(
+        &mut self,
+        method: LegacyMethod,
+        channel_id: &str,
+        account: &str,
+        extra: &str,
+    ) {
+        let op = method.rust_name();
         let key = (channel_id.to_string(), account.to_string());
         let failed = |a: &Adapter, code: AgoraECode, why: &str| {
             a.emit(LegacyEvent::InviteFailed {
@@ -99,17 +138,18 @@ impl Adapter {
         };
         let Some(client) = self.client().filter(|_| self.session.account.is_some()) else {
             failed(self, AgoraECode::InviteENet, "NOT_LOGGEDIN");
-            return self.error(
-                "channel_invite_user",
-                AgoraECode::GeneralENotLogin,
-                "not logged in",
-            );
+            return self.error(op, AgoraECode::GeneralENotLogin, "not logged in");
         };
+        // C11: what RTM would refuse fails here, with the limit named.
+        if let Err((code, desc)) = check_invitation(channel_id, account, extra) {
+            failed(self, AgoraECode::InviteEOther, "INVALID_ARGUMENT");
+            return self.error(op, code, desc);
+        }
         let options = match invite_options(extra) {
             Ok(o) => o,
             Err(desc) => {
                 failed(self, AgoraECode::InviteEOther, "INVALID_ARGUMENT");
-                return self.error("channel_invite_user", AgoraECode::GeneralEWrongParam, desc);
+                return self.error(op, AgoraECode::GeneralEWrongParam, desc);
             }
         };
         if let Some(old) = self.calls.outgoing.remove(&key) {
@@ -125,6 +165,7 @@ impl Adapter {
         let invitation = manager.create_local_invitation(account);
         invitation.set_channel_id(channel_id);
         invitation.set_content(extra);
+        let invitation_handle = invitation.clone();
         self.calls.outgoing.insert(
             key.clone(),
             Outgoing {
@@ -164,39 +205,39 @@ impl Adapter {
         });
         // I2: give up on an offline callee after 20 s, or after `_timeout` without an answer.
         let (wait, code, why) = match options.timeout {
-            Some(t) => (t, AgoraECode::InviteETimeout, "TIMEOUT"),
+            Some(t) => (t, AgoraECode::InviteETimeout, "PEER_NO_RESPONSE"),
             None => (OFFLINE_WAIT, AgoraECode::InviteEPeeroffline, "PEER_OFFLINE"),
         };
         let only_if_unreceived = options.timeout.is_none();
-        self.then(
-            Lane::Calls,
-            tokio::time::sleep(wait),
-            move |a: &mut Adapter, ()| {
-                let due = a.calls.outgoing.get(&key).is_some_and(|o| {
-                    let state = o.invitation.state();
-                    !o.ended
-                        && (state == LocalInvitationState::SentToRemote
-                            || (!only_if_unreceived
-                                && state == LocalInvitationState::ReceivedByRemote))
-                });
-                if !due {
-                    return;
+        let this = invitation_handle;
+        // On a timer lane of its own: a pending invitation holds up no other call (T4).
+        self.after(wait, move |a: &mut Adapter| {
+            let state = match a.calls.outgoing.get(&key) {
+                Some(o) if !o.ended && o.invitation.same_as(&this) => o.invitation.state(),
+                _ => return,
+            };
+            let why = match state {
+                LocalInvitationState::SentToRemote => why,
+                // I3: an invitation the callee has but does not answer expires.
+                LocalInvitationState::ReceivedByRemote if !only_if_unreceived => {
+                    "INVITATION_EXPIRE"
                 }
-                if let (Some(o), Some(client)) = (a.calls.outgoing.remove(&key), a.client()) {
-                    let cancel = client.call_manager().cancel_local_invitation(&o.invitation);
-                    tokio::spawn(async move {
-                        let _ = cancel.await;
-                    });
-                }
-                a.emit(LegacyEvent::InviteFailed {
-                    channel_id: key.0.clone(),
-                    account: key.1.clone(),
-                    uid: uid_of(&key.1),
-                    ecode: code.code(),
-                    extra: reason(why),
+                _ => return,
+            };
+            if let (Some(o), Some(client)) = (a.calls.outgoing.remove(&key), a.client()) {
+                let cancel = client.call_manager().cancel_local_invitation(&o.invitation);
+                tokio::spawn(async move {
+                    let _ = cancel.await;
                 });
-            },
-        );
+            }
+            a.emit(LegacyEvent::InviteFailed {
+                channel_id: key.0.clone(),
+                account: key.1.clone(),
+                uid: uid_of(&key.1),
+                ecode: code.code(),
+                extra: reason(why),
+            });
+        });
     }
 
     /// PSTN invitations: RTM has no telephone network.
@@ -209,9 +250,10 @@ impl Adapter {
         self.emit(LegacyEvent::InviteFailed {
             channel_id: channel_id.to_string(),
             account: phone.to_string(),
-            uid: 0,
+            // N4: callbacks never carry uid 0; the number stands in for the account.
+            uid: uid_of(phone),
             ecode: AgoraECode::InviteEOther.code(),
-            extra: reason("UNSUPPORTED"),
+            extra: reason("PSTN_UNSUPPORTED"),
         });
         self.error(
             method.rust_name(),
@@ -320,6 +362,10 @@ impl Adapter {
                 "not logged in",
             );
         };
+        if let Err((code, desc)) = check_invitation(channel_id, peer, "") {
+            // No call can exist with ids RTM refuses: nothing to end.
+            return self.error("channel_invite_end", code, desc);
+        }
         let key = (channel_id.to_string(), peer.to_string());
         let manager = client.call_manager();
         if let Some(out) = self.calls.outgoing.get_mut(&key).filter(|o| !o.ended) {

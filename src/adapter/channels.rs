@@ -264,6 +264,10 @@ impl Adapter {
         if self.logged_in_client("channel_leave").is_none() {
             return;
         }
+        if let Err(desc) = crate::rtm::ids::validate("channel id", channel_id) {
+            // C11: no channel has an id RTM refuses; say so instead of a silent 602.
+            return self.error("channel_leave", id_problem_code(channel_id), desc);
+        }
         if !self.channels.joined.contains_key(channel_id) {
             self.log_warn(format!("channel_leave: not in channel {channel_id:?}"));
         }

@@ -14,12 +14,27 @@ use serde_json::{json, Map, Value};
 /// The prefix every invoke function name carries.
 const PREFIX: &str = "io.agora.signal.";
 
-type Answer = Result<Map<String, Value>, String>;
+/// Why a function failed, and the general code `on_error` also reports, if any.
+type Failure = (String, Option<AgoraECode>);
 
-fn field<'a>(req: &'a Value, key: &str) -> Result<&'a str, String> {
-    req.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("the request needs a string field {key:?}"))
+type Answer = Result<Map<String, Value>, Failure>;
+
+/// Most members RTM's getMembers returns; a list this long may be cut (C7, C8).
+const GET_MEMBERS_CAP: usize = 512;
+
+fn field<'a>(req: &'a Value, key: &str) -> Result<&'a str, Failure> {
+    req.get(key).and_then(Value::as_str).ok_or_else(|| {
+        (
+            format!("the request needs a string field {key:?}"),
+            Some(AgoraECode::GeneralEWrongParam),
+        )
+    })
+}
+
+/// An RTM error as a failure of the function, translated through the error table.
+fn rtm_failure<C: crate::rtm::RtmCode + std::fmt::Display>(e: crate::rtm::RtmError<C>) -> Failure {
+    let t = translate(&e);
+    (t.desc, t.on_error)
 }
 
 fn ok(fields: Value) -> Answer {
@@ -40,23 +55,31 @@ fn notify() -> ChannelAttributeOptions {
 /// Carries out one function; the channel and user operations are the same RTM calls the
 /// corresponding legacy methods use.
 async fn run(client: RtmClient, function: String, req: Value) -> Answer {
-    let attr_err = |e: crate::rtm::RtmError<AttributeOperationErr>| translate(&e).desc;
+    let attr_err = rtm_failure::<AttributeOperationErr>;
     match function.as_str() {
         "user_query_user_status" => {
             let account = field(&req, "account")?;
             let states = client
                 .query_peers_online_status(&[account])
                 .await
-                .map_err(|e| translate(&e).desc)?;
+                .map_err(rtm_failure)?;
             let online = states.first().is_some_and(|s| s.is_online());
             ok(json!({ "status": i32::from(online) }))
         }
         "user_set_attr" => {
             let (name, value) = (field(&req, "name")?, field(&req, "value")?);
-            client
-                .add_or_update_local_user_attributes(&[RtmAttribute::new(name, value)])
-                .await
-                .map_err(attr_err)?;
+            if value.is_empty() {
+                // As set_attr: RTM refuses empty values, so an empty value deletes the key.
+                client
+                    .delete_local_user_attributes_by_keys(&[name])
+                    .await
+                    .map_err(attr_err)?;
+            } else {
+                client
+                    .add_or_update_local_user_attributes(&[RtmAttribute::new(name, value)])
+                    .await
+                    .map_err(attr_err)?;
+            }
             ok(json!({ "reason": "" }))
         }
         "user_get_attr" => {
@@ -80,11 +103,16 @@ async fn run(client: RtmClient, function: String, req: Value) -> Answer {
         }
         "channel_query_num" => {
             let name = field(&req, "name")?;
-            let counts = client
-                .get_channel_member_count(&[name])
-                .await
-                .map_err(|e| translate(&e).desc)?;
-            ok(json!({ "num": counts.first().map_or(0, |c| c.count) }))
+            // C7: exact from getMembers while joined below RTM's cap, else the member count.
+            let joined = client.create_channel(name).ok().filter(|c| c.is_joined());
+            if let Some(channel) = joined {
+                if let Ok(members) = channel.get_members().await {
+                    if members.len() < GET_MEMBERS_CAP {
+                        return ok(json!({ "num": members.len() }));
+                    }
+                }
+            }
+            ok(json!({ "num": member_count(&client, name).await? }))
         }
         "channel_query_user_isin" | "channel_query_userlist" | "channel_query_userlist_all" => {
             let name = field(&req, "name")?;
@@ -97,6 +125,24 @@ async fn run(client: RtmClient, function: String, req: Value) -> Answer {
                 .get("num")
                 .and_then(Value::as_u64)
                 .map_or(usize::MAX, |n| n as usize);
+            // getMembers stops at RTM's cap; the count says how many there really are.
+            let total = if members.len() < GET_MEMBERS_CAP {
+                members.len() as u32
+            } else {
+                member_count(&client, name).await?.max(members.len() as u32)
+            };
+            let partial = total as usize > members.len() && max > members.len();
+            if function == "channel_query_userlist_all" && partial {
+                return Err((
+                    format!(
+                        "{name} has {total} members but RTM's getMembers lists at most {}; \
+                         ask for num <= {} or use channel_query_num",
+                        members.len(),
+                        members.len()
+                    ),
+                    Some(AgoraECode::GeneralELargeParam),
+                ));
+            }
             let list: Vec<Value> = members
                 .iter()
                 .rev()
@@ -104,7 +150,7 @@ async fn run(client: RtmClient, function: String, req: Value) -> Answer {
                 .rev()
                 .map(|m| json!([m, uid_of(m)]))
                 .collect();
-            ok(json!({ "num": members.len(), "list": list }))
+            ok(json!({ "num": total, "list": list }))
         }
         "channel_set_attr" => {
             let (channel, name, value) = (
@@ -138,24 +184,47 @@ async fn run(client: RtmClient, function: String, req: Value) -> Answer {
                 .map_err(attr_err)?;
             ok(json!({}))
         }
-        other => Err(format!("{PREFIX}{other} has no handler")),
+        other => Err((
+            format!("{PREFIX}{other} has no handler"),
+            Some(AgoraECode::GeneralEWrongParam),
+        )),
     }
 }
 
+/// The member count of a channel (C7): exact from the system's count.
+async fn member_count(client: &RtmClient, name: &str) -> Result<u32, Failure> {
+    let counts = client
+        .get_channel_member_count(&[name])
+        .await
+        .map_err(rtm_failure)?;
+    Ok(counts.first().map_or(0, |c| c.count))
+}
+
 /// Members of a channel: from getMembers when joined, else through a transient join (C8).
-async fn members(client: &RtmClient, name: &str) -> Result<Vec<String>, String> {
-    let channel = client
-        .create_channel(name)
-        .map_err(|e| e.detail().to_string())?;
+async fn members(client: &RtmClient, name: &str) -> Result<Vec<String>, Failure> {
+    let channel = client.create_channel(name).map_err(|e| {
+        let code = if name.len() > crate::rtm::ids::MAX_ID_BYTES {
+            AgoraECode::GeneralELargeParam
+        } else {
+            AgoraECode::GeneralEWrongParam
+        };
+        (e.detail().to_string(), Some(code))
+    })?;
     let joined = channel.is_joined();
     if !joined {
-        channel.join().await.map_err(|e| translate(&e).desc)?;
+        channel.join().await.map_err(rtm_failure)?;
     }
-    let members = channel.get_members().await.map_err(|e| translate(&e).desc);
+    let members = channel.get_members().await.map_err(rtm_failure);
     if !joined {
         let _ = channel.leave().await;
     }
-    Ok(members?.into_iter().map(|m| m.user_id).collect())
+    // The transient join is not membership: the caller is not listed.
+    let me = client.user_id().filter(|_| !joined);
+    Ok(members?
+        .into_iter()
+        .map(|m| m.user_id)
+        .filter(|m| Some(m) != me.as_ref())
+        .collect())
 }
 
 impl Adapter {
@@ -198,7 +267,12 @@ impl Adapter {
                     err: String::new(),
                     resp: Value::Object(map).to_string(),
                 }),
-                Err(reason) => fail(a, call_id, reason),
+                Err((reason, general)) => {
+                    if let Some(general) = general {
+                        a.error("invoke", general, reason.clone());
+                    }
+                    fail(a, call_id, reason)
+                }
             },
         );
     }

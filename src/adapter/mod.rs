@@ -126,6 +126,9 @@ pub(crate) enum Lane {
     Calls,
     /// Queries and attributes.
     Queries,
+    /// A timer of its own, ordered after nothing: a pending timer never holds up another
+    /// lane's continuations (T4).
+    Timer(u64),
 }
 
 #[derive(Default)]
@@ -144,9 +147,13 @@ pub(crate) struct Adapter {
     internal: UnboundedSender<(Lane, u64, Continuation)>,
     lanes: HashMap<Lane, LaneState>,
     events: Option<EventStream>,
+    /// RTM events that arrived while a login was being completed: the app hears
+    /// `on_login_success` first, then what came with the session (offline messages, invitations).
+    held: Vec<RtmEvent>,
     session: session::Session,
     channels: channels::Channels,
     calls: calls::Calls,
+    next_timer: u64,
     stopped: bool,
 }
 
@@ -169,9 +176,11 @@ impl Adapter {
             internal,
             lanes: HashMap::new(),
             events: None,
+            held: Vec::new(),
             session: session::Session::default(),
             channels: channels::Channels::default(),
             calls: calls::Calls::default(),
+            next_timer: 0,
             stopped: false,
         };
         runtime.spawn(adapter.run(commands, internal_rx));
@@ -192,6 +201,17 @@ impl Adapter {
                 Some((lane, seq, k)) = internal.recv() => self.apply(lane, seq, k),
                 Some(event) = next_event(&mut self.events) => self.rtm_event(event),
             }
+            self.release_held();
+        }
+    }
+
+    /// Handles the events held back during a login once it has completed (or failed).
+    fn release_held(&mut self) {
+        if self.held.is_empty() || self.shared.status() == LoginState::Logining {
+            return;
+        }
+        for event in std::mem::take(&mut self.held) {
+            self.handle_rtm_event(event);
         }
     }
 
@@ -202,7 +222,21 @@ impl Adapter {
             // Answered by the facade itself (handler slot, status, version, `is_online`).
             M::CallbackSet | M::CallbackGet | M::GetStatus | M::GetSdkVersion | M::IsOnline => {}
             M::Login => self.login(a.s(0), a.s(1), a.s(2), 30, 3),
-            M::Login2 => self.login(a.s(0), a.s(1), a.s(2), a.n(0), a.n(1)),
+            M::Login2 => {
+                if a.n(0) < 0 || a.n(1) < 0 {
+                    self.error(
+                        "login2",
+                        crate::signaling::AgoraECode::GeneralEWrongParam,
+                        format!(
+                            "retry_time_in_s ({}) and retry_count ({}) must not be negative; \
+                             a negative limit counts as 0 (no retry)",
+                            a.n(0),
+                            a.n(1)
+                        ),
+                    );
+                }
+                self.login(a.s(0), a.s(1), a.s(2), a.n(0), a.n(1))
+            }
             M::Logout => self.logout(),
             M::Destroy => self.destroy(),
             M::ChannelJoin => self.channel_join(a.s(0)),
@@ -212,8 +246,8 @@ impl Adapter {
             M::ChannelSetAttr => self.channel_set_attr(a.s(0), a.s(1), a.s(2)),
             M::ChannelDelAttr => self.channel_del_attr(a.s(0), a.s(1)),
             M::ChannelClearAttr => self.channel_clear_attr(a.s(0)),
-            M::ChannelInviteUser => self.channel_invite_user(a.s(0), a.s(1), ""),
-            M::ChannelInviteUser2 => self.channel_invite_user(a.s(0), a.s(1), a.s(2)),
+            M::ChannelInviteUser => self.channel_invite_user(method, a.s(0), a.s(1), ""),
+            M::ChannelInviteUser2 => self.channel_invite_user(method, a.s(0), a.s(1), a.s(2)),
             M::ChannelInvitePhone | M::ChannelInvitePhone2 | M::ChannelInvitePhone3 => {
                 self.channel_invite_phone(method, a.s(0), a.s(1))
             }
@@ -306,6 +340,21 @@ impl Adapter {
         });
     }
 
+    /// Applies `k` on the adapter task once `delay` has passed, on a lane of its own, so the
+    /// wait holds up nothing else (T4).
+    fn after<K>(&mut self, delay: std::time::Duration, k: K)
+    where
+        K: FnOnce(&mut Adapter) + Send + 'static,
+    {
+        self.next_timer += 1;
+        let lane = Lane::Timer(self.next_timer);
+        self.then(
+            lane,
+            tokio::time::sleep(delay),
+            move |a: &mut Adapter, ()| k(a),
+        );
+    }
+
     fn apply(&mut self, lane: Lane, seq: u64, k: Continuation) {
         let state = self.lanes.entry(lane.clone()).or_default();
         state.ready.insert(seq, k);
@@ -320,6 +369,12 @@ impl Adapter {
                 k(self);
             }
         }
+        // A lane with nothing outstanding is forgotten, so lanes do not pile up.
+        if let Some(state) = self.lanes.get(&lane) {
+            if state.ready.is_empty() && state.next_apply == state.next_issue {
+                self.lanes.remove(&lane);
+            }
+        }
     }
 
     /// Starts following a new RTM client's events.
@@ -328,6 +383,15 @@ impl Adapter {
     }
 
     fn rtm_event(&mut self, event: RtmEvent) {
+        let holding = self.shared.status() == LoginState::Logining;
+        if holding && !matches!(event, RtmEvent::ConnectionStateChanged { .. }) {
+            self.held.push(event);
+            return;
+        }
+        self.handle_rtm_event(event);
+    }
+
+    fn handle_rtm_event(&mut self, event: RtmEvent) {
         match event {
             RtmEvent::ConnectionStateChanged { state, reason } => {
                 self.on_connection_state(state, reason)
@@ -350,6 +414,7 @@ impl Adapter {
         self.delivery.shut();
         self.stopped = true;
         self.events = None;
+        self.held.clear();
         if let Some(client) = self.shared.client.lock().take() {
             client.release();
         }
