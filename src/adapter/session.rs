@@ -15,6 +15,10 @@ pub(crate) const NO_NEED_TOKEN: &str = "_no_need_token";
 /// Pause between two login attempts of `login2` (keeps within RTM's 2 logins per second).
 const LOGIN_RETRY_PAUSE: Duration = Duration::from_secs(1);
 
+/// How long one legacy reconnection attempt lasts: RTM does not report its attempts, so the shim
+/// counts them on its own clock (S5). 10 s makes login's defaults (30 s, 3 retries) agree.
+const RECONNECT_ATTEMPT_PERIOD: Duration = Duration::from_secs(10);
+
 /// The `fd` argument legacy callbacks carry; internal to the old SDK, constant here.
 pub(crate) const LEGACY_FD: i32 = 1;
 
@@ -30,6 +34,8 @@ pub(crate) struct Session {
     retry_count: u32,
     reconnecting_since: Option<Instant>,
     reconnect_attempts: u32,
+    /// Bumped by every outage, so timers of an earlier outage do nothing.
+    outage: u64,
     /// Turns true once the last RTM logout finished; a new login waits for it (S4).
     logout_done: Option<tokio::sync::watch::Receiver<bool>>,
 }
@@ -295,8 +301,9 @@ impl Adapter {
                 self.set_status(LoginState::Reconnecting);
                 self.session.reconnecting_since = Some(Instant::now());
                 self.session.reconnect_attempts = 1;
+                self.session.outage += 1;
                 self.emit(LegacyEvent::Reconnecting { nretry: 1 });
-                self.watch_reconnect_limit();
+                self.reconnect_tick_later();
             }
             ConnectionState::Connected if status == LoginState::Reconnecting => {
                 self.session.reconnecting_since = None;
@@ -324,26 +331,47 @@ impl Adapter {
         }
     }
 
-    /// S5: an outage longer than login2's retry time ends the session with on_logout(102).
-    fn watch_reconnect_limit(&mut self) {
-        let generation = self.session.generation;
-        let limit = self.session.retry_time.max(Duration::from_secs(1));
-        self.then(
-            Lane::Session,
-            tokio::time::sleep(limit),
-            move |a: &mut Adapter, ()| {
-                if a.session.generation != generation || a.session.reconnecting_since.is_none() {
-                    return;
-                }
-                if let Some(client) = a.client() {
-                    drop(a.rtm_logout(client));
-                }
-                a.session_ended(
-                    AgoraECode::LogoutENet,
-                    "the connection could not be restored within login2's retry time",
-                );
-            },
-        );
+    /// S5: the next legacy attempt, or the end of login2's retry time, whichever comes first.
+    fn reconnect_tick_later(&mut self) {
+        let Some(since) = self.session.reconnecting_since else {
+            return;
+        };
+        let (generation, outage) = (self.session.generation, self.session.outage);
+        let deadline = since + self.session.retry_time.max(Duration::from_secs(1));
+        let next_attempt = since + RECONNECT_ATTEMPT_PERIOD * self.session.reconnect_attempts;
+        let delay = next_attempt
+            .min(deadline)
+            .saturating_duration_since(Instant::now());
+        self.after(delay, move |a: &mut Adapter| {
+            a.reconnect_tick(generation, outage)
+        });
+    }
+
+    /// S5: on_reconnecting(n) for each further attempt; once the outage has used up login2's
+    /// retry time or retry count, the shim logs out of RTM and fires on_logout(102).
+    fn reconnect_tick(&mut self, generation: u64, outage: u64) {
+        let Some(since) = self.session.reconnecting_since else {
+            return;
+        };
+        if self.session.generation != generation || self.session.outage != outage {
+            return;
+        }
+        let attempt = self.session.reconnect_attempts + 1;
+        let out_of_time = since.elapsed() >= self.session.retry_time.max(Duration::from_secs(1));
+        if out_of_time || attempt > self.session.retry_count.max(1) {
+            if let Some(client) = self.client() {
+                drop(self.rtm_logout(client));
+            }
+            return self.session_ended(
+                AgoraECode::LogoutENet,
+                "the connection could not be restored within login2's retry limits",
+            );
+        }
+        if since.elapsed() >= RECONNECT_ATTEMPT_PERIOD * self.session.reconnect_attempts {
+            self.session.reconnect_attempts = attempt;
+            self.emit(LegacyEvent::Reconnecting { nretry: attempt });
+        }
+        self.reconnect_tick_later();
     }
 
     /// S7: a token that expired while reconnecting is renewed through the provider, or the
