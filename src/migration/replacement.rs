@@ -139,10 +139,12 @@ pub fn callback_rtm_events(legacy: &str) -> Vec<&'static crate::mapping::RtmEven
 }
 
 /// The RTM side of a legacy callback in one line: the RTM events that drive it joined by
-/// `" / "` (`"onMemberJoined"`), or why there is none.
+/// `" / "` (`"onMemberJoined"`), or why there is none (callbacks the shim raises itself, such
+/// as `onError`, have no RTM event of their own even when RTM results feed them).
 pub fn callback_replacement(row: &CallbackRow) -> String {
+    let kind = callback_kind(row);
     let events = callback_rtm_events(row.legacy);
-    if !events.is_empty() {
+    if !events.is_empty() && matches!(kind, MethodKind::Direct | MethodKind::Emulated) {
         let mut names: Vec<&str> = Vec::new();
         for e in events {
             if !names.contains(&e.rtm) {
@@ -151,7 +153,7 @@ pub fn callback_replacement(row: &CallbackRow) -> String {
         }
         return names.join(" / ");
     }
-    match callback_kind(row) {
+    match kind {
         MethodKind::Unsupported => "none: never produced".to_string(),
         MethodKind::Local => "none: raised by the shim".to_string(),
         _ => "none: raised by the shim's emulation".to_string(),

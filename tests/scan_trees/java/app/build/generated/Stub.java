@@ -1,0 +1,1 @@
+class Stub { void f(AgoraAPI api) { api.messageInstantSend("a", 0, "b", "c"); } }

@@ -1,0 +1,1 @@
+session.messageInstantSend("bob", "hi");
