@@ -437,6 +437,29 @@ async fn contract_c7_query_user_num_when_not_joined_uses_the_member_count() {
     }
 }
 
+#[tokio::test(start_paused = true)]
+async fn contract_c7_query_user_num_of_a_large_joined_channel_uses_the_member_count() {
+    // getMembers stops at 512 members; above that the count comes from getChannelMemberCount.
+    let system = system();
+    let mut fillers = Vec::new();
+    for i in 0..599 {
+        let c = rtm_user(&system, &format!("u{i:03}")).await;
+        let ch = c.create_channel("huge").unwrap();
+        ch.join().await.unwrap();
+        fillers.push((c, ch));
+    }
+    let (a, ra) = logged_in(&system, "A").await;
+    a.channel_join("huge");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    ra.take();
+    a.channel_query_user_num("huge");
+    settle().await;
+    assert_eq!(
+        transcript(&ra),
+        [r#"onChannelQueryUserNumResult("huge", 0, 600)"#]
+    );
+}
+
 // ------------------------------------------------------------------------------------- C8
 
 #[tokio::test(start_paused = true)]
