@@ -371,9 +371,14 @@ impl RtmCallManager {
         Arc::as_ptr(&self.client) as usize
     }
 
+    /// Logged in; while RECONNECTING requests wait for the session to be back.
     fn logged_in(&self) -> bool {
         let core = self.client.core.lock();
-        !core.released && core.state.0 == ConnectionState::Connected
+        !core.released
+            && matches!(
+                core.state.0,
+                ConnectionState::Connected | ConnectionState::Reconnecting
+            )
     }
 
     /// A new invitation to `callee_id`, in state IDLE.

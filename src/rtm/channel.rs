@@ -112,9 +112,14 @@ impl RtmChannel {
         }
         let joined = id.clone();
         let effect: Effect = Box::new(move |inner, result| {
-            if result.is_ok() {
+            if let Ok(reply) = result {
                 let mut core = inner.core.lock();
                 core.last_member_count.remove(&joined);
+                // Messages sent before the join are not this client's to receive, even when
+                // missed messages are re-delivered after a reconnection.
+                if let Reply::Joined { last_message } = reply {
+                    core.channel_seen.insert(joined.clone(), *last_message);
+                }
                 core.joined.insert(joined);
             }
         });
@@ -144,6 +149,7 @@ impl RtmChannel {
                 let mut core = inner.core.lock();
                 core.joined.remove(&left);
                 core.last_member_count.remove(&left);
+                core.channel_seen.remove(&left);
             }
         });
         let reply = self.client.start_op(
@@ -242,7 +248,10 @@ impl RtmChannel {
         let joined = {
             let mut core = self.client.core.lock();
             core.channels.remove(&self.shared.id);
-            core.state.0 == ConnectionState::Connected && core.joined.contains(&self.shared.id)
+            matches!(
+                core.state.0,
+                ConnectionState::Connected | ConnectionState::Reconnecting
+            ) && core.joined.contains(&self.shared.id)
         };
         if joined {
             let client = self.client.clone();
@@ -252,7 +261,9 @@ impl RtmChannel {
                     handle.spawn(async move {
                         let left = id.clone();
                         let effect: Effect = Box::new(move |inner, _| {
-                            inner.core.lock().joined.remove(&left);
+                            let mut core = inner.core.lock();
+                            core.joined.remove(&left);
+                            core.channel_seen.remove(&left);
                         });
                         let timeout = client.config.timeouts.leave;
                         let _ = client

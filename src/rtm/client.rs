@@ -20,17 +20,19 @@ use super::limits::{
 use super::message::{check_end_call_text, PeerDelivery, RtmMessage, SendMessageOptions};
 use crate::system::System;
 use crate::transport::protocol::{
-    AttributeOp, Down, Event, Failure, Notice, Reply, Request, RequestId, Up,
+    AttributeOp, ChannelSeq, Down, Event, Failure, Notice, Reply, Request, RequestId,
+    ResumeRequest, SessionId, StreamSeq, Up,
 };
 use crate::transport::{Connector, InProcessConnector, LinkSender};
 use parking_lot::Mutex;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
+use tokio::time::Instant;
 
 /// An RTM 1.x client: one user's session with an RTM system.
 ///
@@ -117,19 +119,22 @@ pub(crate) type ReplyResult = Result<Reply, Failure>;
 /// Runs on the client's event task when a reply arrives, before any later event is handled.
 pub(crate) type Effect = Box<dyn FnOnce(&Arc<ClientInner>, &ReplyResult) + Send>;
 
-struct Pending {
-    tx: oneshot::Sender<ReplyResult>,
-    effect: Option<Effect>,
+pub(crate) struct Pending {
+    pub(crate) tx: oneshot::Sender<ReplyResult>,
+    pub(crate) effect: Option<Effect>,
 }
+
+/// Waits for the outcome of a `renewToken` made while the link was down, for this token.
+pub(crate) type RenewWaiter = (String, oneshot::Sender<RtmResult<(), RenewTokenErrCode>>);
 
 pub(crate) struct ClientInner {
     pub(crate) app_id: String,
-    connector: Arc<dyn Connector>,
+    pub(crate) connector: Arc<dyn Connector>,
     pub(crate) config: ClientConfig,
     pub(crate) core: Mutex<Core>,
     listeners: Mutex<Vec<UnboundedSender<RtmEvent>>>,
-    pending: Mutex<HashMap<RequestId, Pending>>,
-    next_request: AtomicU64,
+    pub(crate) pending: Mutex<HashMap<RequestId, Pending>>,
+    pub(crate) next_request: AtomicU64,
     limiter: Mutex<RateLimiter>,
 }
 
@@ -139,13 +144,79 @@ pub(crate) struct Core {
     pub released: bool,
     pub state: ConnectionState_,
     pub user_id: Option<String>,
-    link: Option<Arc<dyn LinkSender>>,
-    link_generation: u64,
+    /// The live link; `None` while it is being replaced.
+    pub(crate) link: Option<Arc<dyn LinkSender>>,
+    /// Tells a link's reader whether its link is still the current one (or the one being
+    /// tried).
+    pub(crate) link_generation: u64,
     pub channels: HashMap<String, Arc<ChannelShared>>,
     pub joined: HashSet<String>,
     pub subscriptions: BTreeSet<String>,
     pub last_member_count: HashMap<String, u32>,
     pub invitations: Invitations,
+    // What the client keeps of its session to resume it on a new link.
+    /// The session on the system, once logged in.
+    pub(crate) session: Option<SessionId>,
+    pub(crate) token: Option<String>,
+    /// The last event of the session's stream handled.
+    pub(crate) stream_seen: StreamSeq,
+    /// The last stream position acknowledged to the system.
+    pub(crate) stream_acked: StreamSeq,
+    /// Per channel, the last channel message received (or the newest at join time).
+    pub(crate) channel_seen: HashMap<String, ChannelSeq>,
+    /// The local user attributes, as the system last confirmed them.
+    pub(crate) local_attributes: Vec<RtmAttribute>,
+    /// The last reported state of each subscribed peer.
+    pub(crate) peer_states: HashMap<String, PeerOnlineState>,
+    /// Changes whenever a session starts or ends: a supervisor of an older session stops.
+    pub(crate) epoch: u64,
+    /// Wakes the session's supervisor (link lost, token renewed).
+    pub(crate) wake: Arc<Notify>,
+    /// When the system was last heard from on the current link.
+    pub(crate) last_heard: Option<Instant>,
+    /// While the link is down: since when (the last sign of life).
+    pub(crate) down_since: Option<Instant>,
+    /// Counts outages, so a timer set for one does not act on the next.
+    pub(crate) outage: u64,
+    /// Frames of operations started while the link is down, sent in order once it is back.
+    pub(crate) buffered: VecDeque<(Option<RequestId>, Up)>,
+    /// A resume was refused because the token expired; reported once per token while
+    /// RECONNECTING.
+    pub(crate) token_expired: bool,
+    pub(crate) token_expired_reported: bool,
+    pub(crate) renew_waiters: Vec<RenewWaiter>,
+}
+
+impl Core {
+    /// Logged in, but the link is down and being replaced: operations wait for it.
+    pub(crate) fn link_down(&self) -> bool {
+        self.link.is_none()
+            && self.session.is_some()
+            && matches!(
+                self.state.0,
+                ConnectionState::Connected | ConnectionState::Reconnecting
+            )
+    }
+
+    /// What the system needs to continue this session, or to start it again.
+    pub(crate) fn resume_request(&self, app_id: &str) -> ResumeRequest {
+        let mut channels: Vec<(String, ChannelSeq)> = self
+            .joined
+            .iter()
+            .map(|c| (c.clone(), self.channel_seen.get(c).copied().unwrap_or(0)))
+            .collect();
+        channels.sort();
+        ResumeRequest {
+            app_id: app_id.to_string(),
+            user_id: self.user_id.clone().unwrap_or_default(),
+            token: self.token.clone(),
+            session: self.session.unwrap_or_default(),
+            seen: self.stream_seen,
+            channels,
+            attributes: self.local_attributes.clone(),
+            subscriptions: self.subscriptions.iter().cloned().collect(),
+        }
+    }
 }
 
 /// `ConnectionState` with a default, for `Core`'s derive.
@@ -187,7 +258,7 @@ impl ClientInner {
         listeners.retain(|l| l.send(event.clone()).is_ok());
     }
 
-    fn set_state(&self, state: ConnectionState, reason: ConnectionChangeReason) {
+    pub(crate) fn set_state(&self, state: ConnectionState, reason: ConnectionChangeReason) {
         self.core.lock().state = ConnectionState_(state);
         self.emit(RtmEvent::ConnectionStateChanged { state, reason });
     }
@@ -196,13 +267,17 @@ impl ClientInner {
         self.core.lock().state.0
     }
 
-    /// `Err` unless the client exists and is logged in.
+    /// `Err` unless the client exists and is logged in. While RECONNECTING operations are
+    /// accepted: they wait for the session to be back (each within its own timeout).
     pub(crate) fn require_session<C: OpCode>(&self) -> Result<(), RtmError<C>> {
         let core = self.core.lock();
         if core.released {
             return Err(RtmError::new(C::NOT_INITIALIZED, "the client was released"));
         }
-        if core.state.0 != ConnectionState::Connected {
+        if !matches!(
+            core.state.0,
+            ConnectionState::Connected | ConnectionState::Reconnecting
+        ) {
             return Err(RtmError::new(
                 C::NOT_LOGGED_IN,
                 format!("not logged in (connection state {})", core.state.0.name()),
@@ -234,10 +309,19 @@ impl ClientInner {
     }
 
     pub(crate) fn notice(&self, notice: Notice) {
-        let link = self.core.lock().link.clone();
-        if let Some(link) = link {
-            let _ = link.send(Up::Notice(notice));
-        }
+        let link = {
+            let mut core = self.core.lock();
+            match core.link.clone() {
+                Some(link) => link,
+                None => {
+                    if core.link_down() {
+                        core.buffered.push_back((None, Up::Notice(notice)));
+                    }
+                    return;
+                }
+            }
+        };
+        let _ = link.send(Up::Notice(notice));
     }
 
     /// Sends a request now and returns a future of its reply. Requests therefore reach the
@@ -255,6 +339,11 @@ impl ClientInner {
             match tokio::time::timeout(timeout, rx).await {
                 Err(_) => {
                     me.pending.lock().remove(&id);
+                    // Never sent if it was still waiting for the link.
+                    me.core
+                        .lock()
+                        .buffered
+                        .retain(|(waiting, _)| *waiting != Some(id));
                     Err(CallError::Timeout)
                 }
                 Ok(Err(_)) => Err(CallError::LinkLost),
@@ -264,17 +353,31 @@ impl ClientInner {
         }
     }
 
+    /// Sends a request on the live link; while the link is down, keeps it to send once the
+    /// session is back.
     fn send_request(
         &self,
         body: Request,
         effect: Option<Effect>,
     ) -> Result<(RequestId, oneshot::Receiver<ReplyResult>), CallError> {
-        let Some(link) = self.core.lock().link.clone() else {
-            return Err(CallError::NotLoggedIn);
-        };
         let id = self.next_request.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().insert(id, Pending { tx, effect });
+        let link = {
+            let mut core = self.core.lock();
+            match core.link.clone() {
+                Some(link) => {
+                    self.pending.lock().insert(id, Pending { tx, effect });
+                    link
+                }
+                None if core.link_down() => {
+                    self.pending.lock().insert(id, Pending { tx, effect });
+                    core.buffered
+                        .push_back((Some(id), Up::Request { id, body }));
+                    return Ok((id, rx));
+                }
+                None => return Err(CallError::NotLoggedIn),
+            }
+        };
         if link.send(Up::Request { id, body }).is_err() {
             self.pending.lock().remove(&id);
             return Err(CallError::LinkLost);
@@ -294,7 +397,7 @@ impl ClientInner {
     }
 
     /// Closes the current link; pending requests fail.
-    fn drop_link(&self) {
+    pub(crate) fn drop_link(&self) {
         let link = {
             let mut core = self.core.lock();
             core.link_generation += 1;
@@ -306,34 +409,74 @@ impl ClientInner {
         self.pending.lock().clear();
     }
 
-    /// Forgets everything tied to the session (RTM wipes it on logout and abort).
-    fn clear_session(self: &Arc<Self>) {
-        let ended = {
+    /// Forgets everything tied to the session (RTM wipes it on logout and abort). Operations
+    /// waiting for the link fail; the session's supervisor stops.
+    pub(crate) fn clear_session(self: &Arc<Self>) {
+        let (ended, waiting, renewals) = {
             let mut core = self.core.lock();
             core.user_id = None;
             core.joined.clear();
             core.subscriptions.clear();
             core.last_member_count.clear();
-            core.invitations.end_all()
+            core.session = None;
+            core.token = None;
+            core.stream_seen = 0;
+            core.stream_acked = 0;
+            core.channel_seen.clear();
+            core.local_attributes.clear();
+            core.peer_states.clear();
+            core.epoch += 1;
+            core.last_heard = None;
+            core.down_since = None;
+            core.token_expired = false;
+            core.token_expired_reported = false;
+            let waiting: Vec<RequestId> =
+                core.buffered.drain(..).filter_map(|(id, _)| id).collect();
+            let renewals = std::mem::take(&mut core.renew_waiters);
+            (core.invitations.end_all(), waiting, renewals)
         };
+        {
+            let mut pending = self.pending.lock();
+            for id in waiting {
+                pending.remove(&id);
+            }
+        }
+        drop(renewals);
         for event in ended {
             self.emit(event);
         }
     }
 
-    fn spawn_reader(self: &Arc<Self>, generation: u64, mut rx: UnboundedReceiver<Down>) {
+    pub(crate) fn spawn_reader(self: &Arc<Self>, generation: u64, mut rx: UnboundedReceiver<Down>) {
         let weak: Weak<ClientInner> = Arc::downgrade(self);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let Some(inner) = weak.upgrade() else { return };
-                // Handle everything that is already waiting in one go.
+                // Handle everything that is already waiting in one go. Peer messages are
+                // acknowledged at once (their senders wait for it); other stream events with the
+                // next ping.
                 let mut next = Some(first);
+                let mut urgent = false;
                 while let Some(down) = next {
-                    if inner.core.lock().link_generation != generation {
-                        return;
+                    {
+                        let mut core = inner.core.lock();
+                        if core.link_generation != generation {
+                            return;
+                        }
+                        core.last_heard = Some(Instant::now());
                     }
+                    urgent |= matches!(
+                        down,
+                        Down::Stream {
+                            event: Event::PeerMessage { .. },
+                            ..
+                        }
+                    );
                     inner.on_down(down);
                     next = rx.try_recv().ok();
+                }
+                if urgent {
+                    inner.ack(generation);
                 }
             }
             if let Some(inner) = weak.upgrade() {
@@ -342,6 +485,7 @@ impl ClientInner {
         });
     }
 
+    /// Handles one frame.
     fn on_down(self: &Arc<Self>, down: Down) {
         match down {
             Down::Reply { id, result } => {
@@ -354,25 +498,60 @@ impl ClientInner {
                 }
             }
             Down::Event(event) => self.on_event(event),
+            Down::Stream { seq, event } => {
+                // Replayed after a reconnection: what was already handled is skipped.
+                let fresh = {
+                    let mut core = self.core.lock();
+                    let fresh = seq > core.stream_seen;
+                    if fresh {
+                        core.stream_seen = seq;
+                    }
+                    fresh
+                };
+                if fresh {
+                    self.on_event(event);
+                }
+            }
+            Down::Pong => {}
         }
     }
 
+    /// Tells the system, on the link of `generation` if it is the live one, how far the
+    /// session's stream was handled (if that is news).
+    pub(crate) fn ack(&self, generation: u64) {
+        let (link, seq) = {
+            let mut core = self.core.lock();
+            if core.link_generation != generation || core.stream_seen == core.stream_acked {
+                return;
+            }
+            let Some(link) = core.link.clone() else {
+                return;
+            };
+            core.stream_acked = core.stream_seen;
+            (link, core.stream_seen)
+        };
+        let _ = link.send(Up::Ack { seq });
+    }
+
     fn on_link_closed(self: &Arc<Self>, generation: u64) {
-        if self.core.lock().link_generation != generation {
-            return;
-        }
+        let state = {
+            let core = self.core.lock();
+            if core.link_generation != generation {
+                return;
+            }
+            core.state.0
+        };
         log::warn!("RTM client: the link to the RTM system closed");
-        self.drop_link();
-        if self.state() == ConnectionState::Connecting {
+        match state {
             // A login in flight: dropping the link fails it, and `login` reports
             // (DISCONNECTED, LOGIN_FAILURE) itself.
-            return;
+            ConnectionState::Connecting => self.drop_link(),
+            // A session: resume it on a new link.
+            ConnectionState::Connected | ConnectionState::Reconnecting => {
+                self.link_lost(generation)
+            }
+            _ => {}
         }
-        self.clear_session();
-        self.set_state(
-            ConnectionState::Aborted,
-            ConnectionChangeReason::Interrupted,
-        );
     }
 
     fn on_event(self: &Arc<Self>, event: Event) {
@@ -394,15 +573,23 @@ impl ClientInner {
                 peer_id: from,
                 message,
             }),
-            Event::PeerStatus(states) => self.emit(RtmEvent::PeersOnlineStatusChanged(
-                states
-                    .into_iter()
-                    .map(|(peer_id, online_state)| PeerOnlineStatus {
-                        peer_id,
-                        online_state,
-                    })
-                    .collect(),
-            )),
+            Event::PeerStatus(states) => {
+                {
+                    let mut core = self.core.lock();
+                    for (peer, state) in &states {
+                        core.peer_states.insert(peer.clone(), *state);
+                    }
+                }
+                self.emit(RtmEvent::PeersOnlineStatusChanged(
+                    states
+                        .into_iter()
+                        .map(|(peer_id, online_state)| PeerOnlineStatus {
+                            peer_id,
+                            online_state,
+                        })
+                        .collect(),
+                ))
+            }
             Event::MemberJoined { channel, user } => {
                 self.emit_channel(channel, ChannelEvent::MemberJoined { user_id: user })
             }
@@ -427,13 +614,28 @@ impl ClientInner {
                 channel,
                 from,
                 message,
-            } => self.emit_channel(
-                channel,
-                ChannelEvent::MessageReceived {
-                    user_id: from,
-                    message,
-                },
-            ),
+                seq,
+            } => {
+                // Re-delivered after a reconnection: what was already received is skipped.
+                let fresh = {
+                    let mut core = self.core.lock();
+                    let seen = core.channel_seen.entry(channel.clone()).or_default();
+                    let fresh = seq > *seen;
+                    if fresh {
+                        *seen = seq;
+                    }
+                    fresh
+                };
+                if fresh {
+                    self.emit_channel(
+                        channel,
+                        ChannelEvent::MessageReceived {
+                            user_id: from,
+                            message,
+                        },
+                    )
+                }
+            }
             other => {
                 let (events, notice) = self.core.lock().invitations.on_event(other);
                 for e in events {
@@ -538,10 +740,16 @@ impl RtmClient {
         EventStream { rx }
     }
 
-    /// Logs in as `user_id`. `token` may be empty for an App-ID-only app.
+    /// Logs in as `user_id`. `token` may be empty for an App-ID-only app; an app with an App
+    /// Certificate needs an RTM token built for `user_id` (`INVALID_TOKEN` 5, `TOKEN_EXPIRED` 6).
     ///
     /// Emits `(CONNECTING, LOGIN)`, then `(CONNECTED, LOGIN_SUCCESS)` or
     /// `(DISCONNECTED, LOGIN_FAILURE | LOGIN_TIMEOUT)`.
+    ///
+    /// Once logged in, the client keeps its session alive by itself: it watches the link, and
+    /// when the link is lost it resumes the session on a new one, reporting
+    /// `(RECONNECTING, INTERRUPTED)` if that takes more than 4 s and `(CONNECTED, LOGIN_SUCCESS)`
+    /// when it is back (see [`crate::rtm::ConnectionTimers`]).
     pub async fn login(&self, token: &str, user_id: &str) -> RtmResult<(), LoginErrCode> {
         let inner = &self.inner;
         {
@@ -598,13 +806,29 @@ impl RtmClient {
         inner.spawn_reader(generation, link.receiver);
 
         let user = user_id.to_string();
+        let kept_token = (!token.is_empty()).then(|| token.to_string());
         let effect: Effect = Box::new(move |inner, result| {
-            if result.is_ok() {
-                inner.core.lock().user_id = Some(user);
+            if let Ok(reply) = result {
+                let epoch = {
+                    let mut core = inner.core.lock();
+                    core.user_id = Some(user);
+                    core.session = Some(match reply {
+                        Reply::LoggedIn { session } => *session,
+                        _ => 0,
+                    });
+                    core.token = kept_token;
+                    core.stream_seen = 0;
+                    core.stream_acked = 0;
+                    core.last_heard = Some(Instant::now());
+                    core.epoch += 1;
+                    core.wake = Arc::new(Notify::new());
+                    core.epoch
+                };
                 inner.set_state(
                     ConnectionState::Connected,
                     ConnectionChangeReason::LoginSuccess,
                 );
+                inner.spawn_supervisor(epoch);
             }
         });
         let request = Request::Login {
@@ -658,9 +882,14 @@ impl RtmClient {
             ConnectionState::Connecting => inner.drop_link(),
             _ => {
                 // The session ends on the system when the link closes, even without an answer.
-                let _ = inner
-                    .start(Request::Logout, inner.config.timeouts.logout, None)
-                    .await;
+                // While the link is down there is nobody to tell: the system ends the session
+                // when its presence grace runs out.
+                let live = inner.core.lock().link.is_some();
+                if live {
+                    let _ = inner
+                        .start(Request::Logout, inner.config.timeouts.logout, None)
+                        .await;
+                }
                 inner.drop_link();
                 inner.clear_session();
             }
@@ -672,7 +901,13 @@ impl RtmClient {
         Ok(())
     }
 
-    /// Replaces the session's token (`onRenewTokenResult`).
+    /// Replaces the session's token (`onRenewTokenResult`). The system checks it as at login
+    /// (for an app with an App Certificate: `INVALID_TOKEN` 6, `TOKEN_EXPIRED` 5).
+    ///
+    /// While the link is down (RECONNECTING, typically after [`RtmEvent::TokenExpired`]) the new
+    /// token is kept and used by the next reconnection attempt, which starts at once; the result
+    /// is that attempt's verdict on the token, or `FAILURE` (1) if the session is not back
+    /// within the renewal timeout (the token is still used by later attempts).
     #[doc(alias = "renewToken")]
     pub fn renew_token(
         &self,
@@ -681,10 +916,7 @@ impl RtmClient {
         eager(self.start_renew_token(token))
     }
 
-    fn start_renew_token(
-        &self,
-        token: &str,
-    ) -> RtmResult<impl Future<Output = RtmResult<(), RenewTokenErrCode>>, RenewTokenErrCode> {
+    fn start_renew_token(&self, token: &str) -> RtmResult<RenewOutcome, RenewTokenErrCode> {
         let inner = &self.inner;
         {
             let core = inner.core.lock();
@@ -715,14 +947,50 @@ impl RtmClient {
             RenewTokenErrCode::TooOften,
             "renewToken",
         )?;
-        let reply = inner.start_op(
-            Request::RenewToken {
-                token: token.to_string(),
-            },
-            inner.config.timeouts.renew_token,
-            None,
-        );
-        Ok(async move { reply.await.map(|_| ()) })
+        let timeout = inner.config.timeouts.renew_token;
+        let waiting = {
+            let mut core = inner.core.lock();
+            if core.link_down() {
+                core.token = Some(token.to_string());
+                core.token_expired = false;
+                core.token_expired_reported = false;
+                let (tx, rx) = oneshot::channel();
+                core.renew_waiters.push((token.to_string(), tx));
+                core.wake.notify_one();
+                Some(rx)
+            } else {
+                None
+            }
+        };
+        let reply = match waiting {
+            Some(rx) => {
+                return Ok(Box::pin(async move {
+                    match tokio::time::timeout(timeout, rx).await {
+                        Ok(Ok(result)) => result,
+                        _ => Err(RtmError::new(
+                            RenewTokenErrCode::Failure,
+                            "the session is not back yet; the new token will be used when it is",
+                        )),
+                    }
+                }))
+            }
+            None => {
+                let kept = token.to_string();
+                let effect: Effect = Box::new(move |inner, result| {
+                    if result.is_ok() {
+                        inner.core.lock().token = Some(kept);
+                    }
+                });
+                inner.start_op(
+                    Request::RenewToken {
+                        token: token.to_string(),
+                    },
+                    timeout,
+                    Some(effect),
+                )
+            }
+        };
+        Ok(Box::pin(async move { reply.await.map(|_| ()) }))
     }
 
     /// Sends a peer message. `Ok(Received)` means the peer got it; `Ok(CachedByServer)` means
@@ -904,6 +1172,7 @@ impl RtmClient {
                     if subscribe {
                         core.subscriptions.insert(p);
                     } else {
+                        core.peer_states.remove(&p);
                         core.subscriptions.remove(&p);
                     }
                 }
@@ -951,10 +1220,16 @@ impl RtmClient {
             AttributeOperationErr::TooOften,
             what,
         )?;
+        // The client keeps the resulting set, to upload it again after a reconnection.
+        let effect: Effect = Box::new(|inner, result| {
+            if let Ok(Reply::UserAttributes(now)) = result {
+                inner.core.lock().local_attributes = now.clone();
+            }
+        });
         let reply = inner.start_op(
             Request::UserAttributes(op),
             inner.config.timeouts.attributes,
-            None,
+            Some(effect),
         );
         Ok(async move { reply.await.map(|_| ()) })
     }
@@ -1299,6 +1574,10 @@ impl RtmClient {
         inner.listeners.lock().clear();
     }
 }
+
+/// A renewal in progress: sent on the live link, or waiting for the next reconnection.
+type RenewOutcome =
+    std::pin::Pin<Box<dyn Future<Output = RtmResult<(), RenewTokenErrCode>> + Send>>;
 
 /// Checks the arguments of an attribute write.
 fn check_attribute_op<A>(

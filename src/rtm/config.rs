@@ -1,4 +1,5 @@
-//! Per-client settings: call-frequency limits and operation timeouts.
+//! Per-client settings: call-frequency limits, operation timeouts, and the timers that watch the
+//! link and reconnect.
 
 use super::limits::RateLimits;
 use std::time::Duration;
@@ -53,6 +54,46 @@ impl Default for Timeouts {
     }
 }
 
+/// How the client watches its link and gets its session back (spec/rtm-1x.md §2.3, §4.3).
+///
+/// The client pings the system every `ping_interval`; any frame from the system is a sign of
+/// life. After `link_timeout` of silence it gives the link up and resumes its session on a new
+/// link, quietly: if it is back before `interrupted_after` of silence, the app sees nothing.
+/// Otherwise it reports `(RECONNECTING, INTERRUPTED)` at that moment and keeps trying — an
+/// attempt waits `reconnect_attempt_timeout` for the system's answer; the pause between attempts
+/// starts at `reconnect_backoff_min` and doubles up to `reconnect_backoff_max` — until it is back
+/// (`(CONNECTED, LOGIN_SUCCESS)`, no second login success), kicked, or logged out.
+///
+/// With the defaults, a link whose delay stays under 0.5 s each way is never given up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionTimers {
+    /// Ping period (1 s).
+    pub ping_interval: Duration,
+    /// Silence after which the link is replaced, quietly (2 s).
+    pub link_timeout: Duration,
+    /// Silence after which the outage is reported as (RECONNECTING, INTERRUPTED) (4 s).
+    pub interrupted_after: Duration,
+    /// How long one reconnection attempt waits for the system (1 s).
+    pub reconnect_attempt_timeout: Duration,
+    /// First pause between failed attempts (0.5 s); it doubles after each failure …
+    pub reconnect_backoff_min: Duration,
+    /// … up to this (2 s).
+    pub reconnect_backoff_max: Duration,
+}
+
+impl Default for ConnectionTimers {
+    fn default() -> Self {
+        ConnectionTimers {
+            ping_interval: Duration::from_secs(1),
+            link_timeout: Duration::from_secs(2),
+            interrupted_after: Duration::from_secs(4),
+            reconnect_attempt_timeout: Duration::from_secs(1),
+            reconnect_backoff_min: Duration::from_millis(500),
+            reconnect_backoff_max: Duration::from_secs(2),
+        }
+    }
+}
+
 /// Settings of one RTM client.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientConfig {
@@ -60,4 +101,6 @@ pub struct ClientConfig {
     pub rate_limits: RateLimits,
     /// Operation timeouts.
     pub timeouts: Timeouts,
+    /// Link watching and reconnection.
+    pub connection: ConnectionTimers,
 }

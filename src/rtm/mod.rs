@@ -17,6 +17,7 @@ mod call;
 mod channel;
 mod client;
 mod config;
+mod connection;
 mod enums;
 mod events;
 pub mod ids;
@@ -30,7 +31,7 @@ pub use attributes::{
 pub use call::{LocalInvitation, RemoteInvitation, RtmCallManager};
 pub use channel::RtmChannel;
 pub use client::{RtmClient, RtmClientBuilder};
-pub use config::{ClientConfig, Timeouts};
+pub use config::{ClientConfig, ConnectionTimers, Timeouts};
 pub use enums::*;
 pub use error::*;
 pub use events::{CallEvent, ChannelEvent, EventStream, RtmEvent};

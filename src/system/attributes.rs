@@ -110,7 +110,8 @@ impl System {
             ));
         };
         me.attributes = apply(&me.attributes, op, MAX_USER_ATTRIBUTES_TOTAL_BYTES)?;
-        Ok(Reply::Done)
+        // The client keeps the result, to upload it again after a reconnection.
+        Ok(Reply::UserAttributes(me.attributes.clone()))
     }
 
     pub(super) fn get_user_attributes(

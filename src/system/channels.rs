@@ -1,12 +1,12 @@
 //! Channels: membership with member events, throttled member counts, channel messages.
 
-use super::state::State;
+use super::state::{RecentMessage, State};
 use super::{ConnId, System};
 use crate::rtm::limits::MAX_JOINED_CHANNELS;
 use crate::rtm::{
     ChannelMessageErrCode, GetMembersErr, JoinChannelErr, LeaveChannelErr, RtmMessage,
 };
-use crate::transport::protocol::{Event, Failure, Reply};
+use crate::transport::protocol::{ChannelSeq, Down, Event, Failure, Reply};
 use tokio::time::Instant;
 
 impl System {
@@ -40,9 +40,13 @@ impl System {
         }
         me.channels.insert(channel_id.clone());
         let conn = me.conn;
+        let joined = Reply::Joined {
+            last_message: st.next_channel_message,
+        };
+        let app = st.app(app_id);
         let channel = app.channels.entry(channel_id.clone()).or_default();
         if !channel.add(user) {
-            return Ok(Reply::Done);
+            return Ok(joined);
         }
         channel.wipe_generation = None;
         let count = channel.len();
@@ -74,7 +78,7 @@ impl System {
             },
         ));
         self.member_count_changed(st, app_id, &channel_id);
-        Ok(Reply::Done)
+        Ok(joined)
     }
 
     pub(super) fn leave(
@@ -223,30 +227,98 @@ impl System {
         message: RtmMessage,
     ) -> Result<Reply, Failure> {
         let now_ms = self.inner.now_ms();
+        let keep = self.inner.config.channel_redelivery_max;
+        let window = self.inner.config.channel_redelivery_window;
+        let seq = st.next_channel_message + 1;
         let app = st.app(app_id);
-        let Some(channel) = app.channels.get(channel_id).filter(|c| c.contains(from)) else {
+        let Some(channel) = app
+            .channels
+            .get_mut(channel_id)
+            .filter(|c| c.contains(from))
+        else {
             return Err(Failure::new(
                 ChannelMessageErrCode::Failure,
                 format!("{from} is not in channel {channel_id}; join it before sending"),
             ));
         };
         let message = message.stamped(now_ms, false);
+        // Kept a while for members that come back from a link loss.
+        let now = Instant::now();
+        while channel
+            .history
+            .front()
+            .is_some_and(|m| channel.history.len() >= keep || now.duration_since(m.at) > window)
+        {
+            channel.history.pop_front();
+        }
+        if keep > 0 {
+            channel.history.push_back(RecentMessage {
+                seq,
+                from: from.to_string(),
+                message: message.clone(),
+                at: now,
+            });
+        }
         let targets: Vec<ConnId> = channel
             .members_in_order()
             .filter(|m| m.as_str() != from)
             .filter_map(|m| app.users.get(m).map(|u| u.conn))
             .collect();
+        st.next_channel_message = seq;
         for conn in targets {
             st.send(
                 conn,
-                crate::transport::protocol::Down::Event(Event::ChannelMessage {
+                Down::Event(Event::ChannelMessage {
                     channel: channel_id.to_string(),
                     from: from.to_string(),
                     message: message.clone(),
+                    seq,
                 }),
             );
         }
         Ok(Reply::Done)
+    }
+
+    /// After a reconnection: sends `user` (on `conn`) the messages of each of its channels that
+    /// it missed — newer than the last it saw there, not its own, sent within
+    /// `channel_redelivery_window`, at most the `channel_redelivery_max` latest.
+    pub(super) fn redeliver_channel_messages(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        user: &str,
+        conn: ConnId,
+        channels: &[(String, ChannelSeq)],
+    ) {
+        let keep = self.inner.config.channel_redelivery_max;
+        let window = self.inner.config.channel_redelivery_window;
+        let now = Instant::now();
+        let mut frames = Vec::new();
+        let Some(app) = st.apps.get(app_id) else {
+            return;
+        };
+        for (channel_id, seen) in channels {
+            let Some(channel) = app.channels.get(channel_id).filter(|c| c.contains(user)) else {
+                continue;
+            };
+            let missed: Vec<&RecentMessage> = channel
+                .history
+                .iter()
+                .filter(|m| m.seq > *seen && m.from != user && now.duration_since(m.at) <= window)
+                .collect();
+            let skip = missed.len().saturating_sub(keep);
+            for m in missed.into_iter().skip(skip) {
+                frames.push(Down::Event(Event::ChannelMessage {
+                    channel: channel_id.clone(),
+                    from: m.from.clone(),
+                    message: m.message.clone(),
+                    seq: m.seq,
+                }));
+            }
+        }
+        for frame in frames {
+            st.send(conn, frame);
+        }
     }
 
     pub(super) fn get_members(

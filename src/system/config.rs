@@ -29,6 +29,16 @@ pub struct SystemConfig {
     pub invitation_expiry: Duration,
     /// A callee's accept not acknowledged by the caller this long fails with ACCEPT_FAILURE (5 s).
     pub invitation_accept_ack_wait: Duration,
+    /// A session whose link is silent this long is UNREACHABLE for its subscribers, and senders
+    /// waiting for it are answered CACHED_BY_SERVER (6 s).
+    pub unreachable_after: Duration,
+    /// A session whose link is silent this long ends: the user leaves the online list and its
+    /// channels, subscribers see OFFLINE. A client back sooner continues its session (30 s).
+    pub presence_grace: Duration,
+    /// Most channel messages per channel re-delivered to a client after it reconnects (32).
+    pub channel_redelivery_max: usize,
+    /// Only channel messages sent this long before a client reconnects are re-delivered (30 s).
+    pub channel_redelivery_window: Duration,
     /// Wall-clock time of the system's start in ms since the Unix epoch; server timestamps count
     /// from it. `None` takes the real clock (set it for reproducible timestamps).
     pub epoch_ms: Option<u64>,
@@ -48,6 +58,10 @@ impl Default for SystemConfig {
             invitation_peer_wait: Duration::from_secs(30),
             invitation_expiry: Duration::from_secs(60),
             invitation_accept_ack_wait: Duration::from_secs(5),
+            unreachable_after: Duration::from_secs(6),
+            presence_grace: Duration::from_secs(30),
+            channel_redelivery_max: 32,
+            channel_redelivery_window: Duration::from_secs(30),
             epoch_ms: None,
         }
     }

@@ -67,7 +67,7 @@ impl System {
 
     fn phase_if_current(
         &self,
-        st: &State,
+        st: &mut State,
         app_id: &str,
         key: &(String, CallId),
         generation: u64,
@@ -82,7 +82,7 @@ impl System {
 
     fn fail_local(
         &self,
-        st: &State,
+        st: &mut State,
         app_id: &str,
         caller: &str,
         callee: &str,
@@ -102,7 +102,7 @@ impl System {
 
     fn fail_remote(
         &self,
-        st: &State,
+        st: &mut State,
         app_id: &str,
         caller: &str,
         callee: &str,

@@ -10,18 +10,45 @@
 //! let system = System::new(SystemConfig::default());
 //! assert_eq!(system.online_users("0123456789abcdef0123456789abcdef").len(), 0);
 //! ```
+//!
+//! # Faults and reconnection
+//!
+//! Sessions outlive their links. Fault injection ([`System::cut_user`],
+//! [`System::delay_user`], [`System::expire_token`], [`System::ban_user`] …) breaks links the way
+//! a network does, for tests and the regression kit.
+//!
+//! * A session whose link is silent for 6 s is UNREACHABLE for its subscribers; at 30 s it ends
+//!   (members get MemberLeft, subscribers OFFLINE). Both are [`SystemConfig`] settings.
+//! * A client back within those 30 s continues its session: channel members see nothing, and
+//!   subscribers that saw UNREACHABLE see ONLINE again. A client back later gets a new session
+//!   with its channels, attributes and subscriptions (members get MemberJoined).
+//! * Peer messages, presence, member and invitation events travel on the session's stream and
+//!   are kept until acknowledged, so they arrive in order and exactly once across
+//!   reconnections. A peer send is answered `Received` once the receiver acknowledges it, or
+//!   `CachedByServer` as soon as the receiver is unreachable: the message then waits for the
+//!   receiver's return, within or after the grace, whatever its offline flag. (A receiver
+//!   already offline is handled as before: cached with the offline flag, else
+//!   PEER_UNREACHABLE.)
+//! * Channel messages are best effort; after a reconnection the client gets the ones it missed
+//!   among the last 32 sent in the channel in the 30 s before (configurable).
 
 mod attributes;
 mod channels;
 mod config;
+mod faults;
 mod invitations;
+mod liveness;
 mod peers;
 mod sessions;
 mod state;
+mod stream;
+mod tokens;
 
 pub use config::SystemConfig;
 
-use crate::transport::protocol::{Down, Event, Failure, Notice, Reply, Request, Up};
+use crate::transport::protocol::{
+    Down, Event, Failure, KickReason, Notice, Reply, Request, RequestId, Up,
+};
 use crate::transport::LinkClosed;
 use parking_lot::Mutex;
 use state::{App, AppAuth, Conn, State};
@@ -33,6 +60,19 @@ use tokio::time::Instant;
 /// Identifies one link (connection) to the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConnId(pub(crate) u64);
+
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SessionEnd {
+    /// The client logged out.
+    Logout,
+    /// The client closed its link.
+    Closed,
+    /// The system ended it (remote login or ban).
+    Kicked(KickReason),
+    /// Its link stayed silent for the whole presence grace.
+    Expired,
+}
 
 /// An RTM system. Cheap to clone: clones share the same system.
 #[derive(Clone)]
@@ -80,7 +120,8 @@ impl System {
         &self.inner.config
     }
 
-    /// Registers an App ID that needs no token (App-ID-only authentication).
+    /// Registers an App ID that needs no token (App-ID-only authentication). A token given at
+    /// login anyway is accepted and ignored. An app already registered keeps its settings.
     pub fn register_app(&self, app_id: &str) {
         self.inner
             .state
@@ -88,6 +129,32 @@ impl System {
             .apps
             .entry(app_id.to_string())
             .or_insert_with(|| App::new(AppAuth::AppIdOnly));
+    }
+
+    /// Registers an App ID with an App Certificate: logins, resumes and renewals then need an
+    /// RTM token (AccessToken "006", see [`crate::token::RtmTokenBuilder`]) built for the user
+    /// with this certificate. Enables the certificate on an app already registered (its
+    /// connected users stay online).
+    ///
+    /// ```
+    /// use sig2rtm::system::{System, SystemConfig};
+    /// use sig2rtm::token::RtmTokenBuilder;
+    /// let system = System::new(SystemConfig::default());
+    /// let (app, cert) = ("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210");
+    /// system.register_app_with_certificate(app, cert);
+    /// // Tokens are checked against the system's clock.
+    /// let token = RtmTokenBuilder::build(app, cert, "alice", system.now_ms() / 1000, 7);
+    /// # let _ = token;
+    /// ```
+    pub fn register_app_with_certificate(&self, app_id: &str, app_certificate: &str) {
+        let auth = AppAuth::Certificate(app_certificate.to_string());
+        self.inner
+            .state
+            .lock()
+            .apps
+            .entry(app_id.to_string())
+            .and_modify(|a| a.auth = auth.clone())
+            .or_insert_with(|| App::new(auth));
     }
 
     /// Ids of the users of `app_id` online now, sorted.
@@ -130,75 +197,168 @@ impl System {
     /// Opens a link (used by transports).
     pub(crate) fn connect(&self) -> (ConnId, UnboundedReceiver<Down>) {
         let (tx, rx) = unbounded_channel();
-        let mut st = self.inner.state.lock();
-        st.next_conn += 1;
-        let id = ConnId(st.next_conn);
-        st.conns.insert(id, Conn::new(tx));
+        let id = {
+            let mut st = self.inner.state.lock();
+            st.next_conn += 1;
+            let id = ConnId(st.next_conn);
+            st.conns.insert(id, Conn::new(tx));
+            id
+        };
+        let config = &self.inner.config;
+        self.watch_link(id, config.unreachable_after.min(config.presence_grace));
         (id, rx)
     }
 
-    /// Closes a link: its session, if any, ends as on logout.
+    /// The client closes a link: its session, if any, ends as on logout. Like any frame, the
+    /// close is lost on a cut link and late on a delayed one.
     pub(crate) fn disconnect(&self, conn: ConnId) {
         let mut st = self.inner.state.lock();
-        if st.conns.contains_key(&conn) {
-            self.end_session(&mut st, conn);
-            st.conns.remove(&conn);
+        if !st.passes(conn) {
+            return;
+        }
+        if let Some(c) = st.conns.get(&conn) {
+            if let Some(lines) = &c.lines {
+                lines.up(c.delay, faults::UpItem::Close);
+                return;
+            }
+        }
+        self.close_link(&mut st, conn);
+    }
+
+    /// A network transport saw a link drop without the client closing it (no goodbye): the
+    /// session it carried is kept for the presence grace, exactly as for a silent link, so the
+    /// client can resume it. (Use [`System::disconnect`] when the client closed the link.)
+    #[allow(dead_code)] // for network transports
+    pub(crate) fn link_dropped(&self, conn: ConnId) {
+        if let Some(c) = self.inner.state.lock().conns.get_mut(&conn) {
+            c.dead = true;
         }
     }
 
-    /// Handles one message from a link.
+    /// Takes one frame from a link: through the network faults, then to [`System::arrive`].
     pub(crate) fn handle(&self, conn: ConnId, up: Up) -> Result<(), LinkClosed> {
         let mut st = self.inner.state.lock();
-        if !st.conns.contains_key(&conn) {
+        let state = &mut *st;
+        let Some(c) = state.conns.get_mut(&conn) else {
             return Err(LinkClosed);
-        }
-        match up {
-            Up::Request { id, body } => {
-                let mut after = Vec::new();
-                let result = self.request(&mut st, conn, body, &mut after);
-                st.send(conn, Down::Reply { id, result });
-                for (to, event) in after {
-                    st.send(to, Down::Event(event));
+        };
+        if c.who.is_none() {
+            // A link speaks for a user from its first login or resume on: that user's network
+            // faults apply to it.
+            if let Up::Request { body, .. } = &up {
+                let who = match body {
+                    Request::Login {
+                        app_id, user_id, ..
+                    } => Some((app_id.clone(), user_id.clone())),
+                    Request::Resume(r) => Some((r.app_id.clone(), r.user_id.clone())),
+                    _ => None,
+                };
+                if let Some(who) = who {
+                    c.delay = state.faults.delay_of(&who);
+                    c.who = Some(who);
                 }
             }
-            Up::Notice(notice) => self.notice(&mut st, conn, notice),
         }
+        if !st.passes(conn) {
+            // Lost on the way; the sender cannot tell.
+            return Ok(());
+        }
+        if let Some(c) = st.conns.get_mut(&conn) {
+            if c.lines.is_some() || !c.delay.is_zero() {
+                let delay = c.delay;
+                c.lines
+                    .get_or_insert_with(|| self.delay_lines(conn))
+                    .up(delay, faults::UpItem::Frame(up));
+                return Ok(());
+            }
+        }
+        self.arrive(&mut st, conn, up);
         Ok(())
     }
 
+    /// Handles one frame that reached the system.
+    fn arrive(&self, st: &mut State, conn: ConnId, up: Up) {
+        self.heard(st, conn);
+        match up {
+            Up::Request { id, body } => {
+                let mut after = Vec::new();
+                if let Some(result) = self.request(st, conn, id, body, &mut after) {
+                    st.send(conn, Down::Reply { id, result });
+                }
+                for (to, event) in after {
+                    st.deliver(to, event);
+                }
+            }
+            Up::Notice(notice) => self.notice(st, conn, notice),
+            Up::Ping => st.send(conn, Down::Pong),
+            Up::Ack { seq } => st.ack(conn, seq),
+        }
+    }
+
+    /// Carries out a request. `None` when the answer comes later (a peer message waits for its
+    /// receiver) or was already sent (resume).
     fn request(
         &self,
         st: &mut State,
         conn: ConnId,
+        id: RequestId,
+        body: Request,
+        after: &mut Vec<(ConnId, Event)>,
+    ) -> Option<Result<Reply, Failure>> {
+        match body {
+            Request::Login {
+                app_id,
+                user_id,
+                token,
+            } => return Some(self.login(st, conn, app_id, user_id, token, after)),
+            Request::Resume(r) => return self.resume(st, conn, id, *r, after),
+            _ => {}
+        }
+        let Some((app, user)) = st.session_of(conn) else {
+            return Some(Err(Failure {
+                code: 102,
+                detail: "not logged in to the RTM system".into(),
+            }));
+        };
+        if let Request::SendPeer {
+            to,
+            message,
+            offline,
+        } = body
+        {
+            let waiting = state::PendingReply {
+                user: user.clone(),
+                session: st
+                    .apps
+                    .get(&app)
+                    .and_then(|a| a.users.get(&user))
+                    .map_or(0, |u| u.session),
+                id,
+            };
+            return self.send_peer(st, &app, &user, to, message, offline, waiting);
+        }
+        Some(self.session_request(st, conn, &app, &user, body, after))
+    }
+
+    fn session_request(
+        &self,
+        st: &mut State,
+        conn: ConnId,
+        app: &str,
+        user: &str,
         body: Request,
         after: &mut Vec<(ConnId, Event)>,
     ) -> Result<Reply, Failure> {
-        if let Request::Login {
-            app_id,
-            user_id,
-            token,
-        } = body
-        {
-            return self.login(st, conn, app_id, user_id, token, after);
-        }
-        let Some((app, user)) = st.session_of(conn) else {
-            return Err(Failure {
-                code: 102,
-                detail: "not logged in to the RTM system".into(),
-            });
-        };
+        let (app, user) = (app.to_string(), user.to_string());
         match body {
-            Request::Login { .. } => unreachable!("handled above"),
+            Request::Login { .. } | Request::Resume(_) | Request::SendPeer { .. } => {
+                unreachable!("handled by request()")
+            }
             Request::Logout => {
-                self.end_session(st, conn);
+                self.end_session(st, conn, SessionEnd::Logout);
                 Ok(Reply::Done)
             }
             Request::RenewToken { token } => self.renew_token(st, &app, &user, token),
-            Request::SendPeer {
-                to,
-                message,
-                offline,
-            } => self.send_peer(st, &app, &user, to, message, offline),
             Request::QueryOnline { peers } => Ok(self.query_online(st, &app, peers)),
             Request::Subscribe { peers } => self.subscribe(st, &app, &user, peers, after),
             Request::Unsubscribe { peers } => Ok(self.unsubscribe(st, &app, &user, peers)),

@@ -1,14 +1,18 @@
 //! Peer routing with the offline cache, online-state queries and subscriptions.
 
-use super::state::{CachedMessage, State};
+use super::state::{CachedMessage, PendingReply, State};
 use super::System;
 use crate::rtm::{
     PeerDelivery, PeerMessageErrCode, PeerOnlineState, PeerSubscriptionStatusErr, RtmMessage,
 };
-use crate::transport::protocol::{Down, Event, Failure, Reply};
+use crate::transport::protocol::{Event, Failure, Reply, SessionId, StreamSeq};
 use tokio::time::Instant;
 
 impl System {
+    /// Routes a peer message. To a user with a session (connected, or within its presence
+    /// grace) it goes on the receiver's stream and the answer waits for the receiver (`None`
+    /// here): `Received` when it acknowledges, `CachedByServer` once it is unreachable.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn send_peer(
         &self,
         st: &mut State,
@@ -17,19 +21,32 @@ impl System {
         to: String,
         message: RtmMessage,
         offline: bool,
-    ) -> Result<Reply, Failure> {
+        waiting: PendingReply,
+    ) -> Option<Result<Reply, Failure>> {
         let now_ms = self.inner.now_ms();
-        if let Some(conn) = st.conn_of(app_id, &to) {
+        if st.conn_of(app_id, &to).is_some() {
             let message = message.stamped(now_ms, false);
-            st.send(
-                conn,
-                Down::Event(Event::PeerMessage {
-                    from: from.to_string(),
-                    message,
-                }),
-            );
-            return Ok(Reply::PeerSent(PeerDelivery::Received));
+            let event = Event::PeerMessage {
+                from: from.to_string(),
+                message,
+            };
+            st.push_stream(app_id, &to, event, Some(waiting));
+            return None;
         }
+        Some(self.keep_for_offline_peer(st, app_id, from, to, message, offline, now_ms))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn keep_for_offline_peer(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        from: &str,
+        to: String,
+        message: RtmMessage,
+        offline: bool,
+        now_ms: u64,
+    ) -> Result<Reply, Failure> {
         if !offline {
             return Err(Failure::new(
                 PeerMessageErrCode::PeerUnreachable,
@@ -56,16 +73,21 @@ impl System {
             from: from.to_string(),
             message: message.stamped(now_ms, true),
             kept_at: now,
+            origin: None,
         });
         Ok(Reply::PeerSent(PeerDelivery::CachedByServer))
     }
 
     /// Removes and returns, oldest first, the messages kept for `user` that have not expired.
+    /// `seen`: a session the client resumes and the last stream event it handled there —
+    /// messages moved here from that session's stream that the client already had are left
+    /// out.
     pub(super) fn take_offline_messages(
         &self,
         st: &mut State,
         app_id: &str,
         user: &str,
+        seen: Option<(SessionId, StreamSeq)>,
     ) -> Vec<Event> {
         let ttl = self.inner.config.offline_cache_ttl;
         let now = Instant::now();
@@ -75,6 +97,10 @@ impl System {
             .unwrap_or_default()
             .into_iter()
             .filter(|m| now.duration_since(m.kept_at) < ttl)
+            .filter(|m| match (m.origin, seen) {
+                (Some((session, seq)), Some((s, last))) => session != s || seq > last,
+                _ => true,
+            })
             .map(|m| Event::PeerMessage {
                 from: m.from,
                 message: m.message,
@@ -139,11 +165,7 @@ impl System {
         let states = peers
             .into_iter()
             .map(|p| {
-                let s = if app.users.contains_key(&p) {
-                    PeerOnlineState::Online
-                } else {
-                    PeerOnlineState::Offline
-                };
+                let s = st.peer_state(app_id, &p);
                 (p, s)
             })
             .collect();

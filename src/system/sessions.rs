@@ -1,19 +1,49 @@
-//! Sessions: login (with the remote-login kick), logout, link loss and token renewal.
+//! Sessions: login (with the remote-login kick), resume after a link loss, logout, link loss
+//! and token renewal.
 
 use super::state::{App, AppAuth, State, User};
-use super::{ConnId, System};
-use crate::rtm::{LoginErrCode, PeerOnlineState, RenewTokenErrCode};
-use crate::transport::protocol::{Down, Event, Failure, KickReason, Reply};
+use super::tokens::TokenUse;
+use super::{ConnId, SessionEnd, System};
+use crate::rtm::{LoginErrCode, PeerDelivery, PeerOnlineState, RenewTokenErrCode};
+use crate::transport::protocol::{
+    ChannelSeq, Down, Event, Failure, KickReason, Reply, RequestId, ResumeRequest,
+};
 use std::collections::BTreeSet;
 
 impl System {
+    /// Makes sure the app exists (registering it App-ID-only when the system allows).
+    fn ensure_app(&self, st: &mut State, app_id: &str) -> Result<(), Failure> {
+        if !st.apps.contains_key(app_id) {
+            if !self.inner.config.auto_register_apps {
+                return Err(Failure::new(
+                    LoginErrCode::InvalidAppId,
+                    format!("App ID {app_id} is not registered on this RTM system"),
+                ));
+            }
+            st.apps
+                .insert(app_id.to_string(), App::new(AppAuth::AppIdOnly));
+        }
+        Ok(())
+    }
+
+    fn check_banned(&self, st: &State, app_id: &str, user_id: &str) -> Result<(), Failure> {
+        if st.faults.is_banned(app_id, user_id) {
+            return Err(Failure::new(
+                LoginErrCode::Rejected,
+                format!("{user_id} is banned from App ID {app_id} on this RTM system"),
+            ));
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn login(
         &self,
         st: &mut State,
         conn: ConnId,
         app_id: String,
         user_id: String,
-        _token: Option<String>,
+        token: Option<String>,
         after: &mut Vec<(ConnId, Event)>,
     ) -> Result<Reply, Failure> {
         if st.session_of(conn).is_some() {
@@ -22,48 +52,315 @@ impl System {
                 "this link is already logged in",
             ));
         }
-        if !st.apps.contains_key(&app_id) {
-            if !self.inner.config.auto_register_apps {
-                return Err(Failure::new(
-                    LoginErrCode::InvalidAppId,
-                    format!("App ID {app_id} is not registered on this RTM system"),
-                ));
-            }
-            st.apps.insert(app_id.clone(), App::new(AppAuth::AppIdOnly));
-        }
+        self.ensure_app(st, &app_id)?;
+        self.check_banned(st, &app_id, &user_id)?;
+        self.check_token(st, &app_id, &user_id, &token, TokenUse::Login)
+            .map_err(|p| p.login_failure())?;
         // The same user logged in elsewhere: the older session is kicked out (REMOTE_LOGIN).
-        let previous = st.conn_of(&app_id, &user_id);
-        if let Some(old) = previous {
+        let previous = st
+            .apps
+            .get(&app_id)
+            .and_then(|a| a.users.get(&user_id))
+            .map(|u| (u.conn, u.reachable));
+        if let Some((old, _)) = previous {
             self.kick(st, old, KickReason::RemoteLogin);
         }
-        st.app(&app_id).users.insert(
-            user_id.clone(),
-            User {
-                conn,
-                attributes: Vec::new(),
-                channels: BTreeSet::new(),
-                subscriptions: BTreeSet::new(),
-            },
-        );
+        let session = st.new_session();
+        let app = st.app(&app_id);
+        app.users
+            .insert(user_id.clone(), User::new(conn, session, token.clone()));
+        app.last_token.insert(user_id.clone(), token);
         if let Some(c) = st.conns.get_mut(&conn) {
             c.session = Some((app_id.clone(), user_id.clone()));
         }
-        if previous.is_none() {
+        // Watchers saw nothing of a remote login, unless the old session had gone unreachable.
+        if !matches!(previous, Some((_, true))) {
             self.notify_watchers(st, &app_id, &user_id, PeerOnlineState::Online);
         }
         // After the reply: messages kept while offline, then invitations waiting for this user.
-        for event in self.take_offline_messages(st, &app_id, &user_id) {
+        for event in self.take_offline_messages(st, &app_id, &user_id, None) {
             after.push((conn, event));
         }
         self.deliver_waiting_invitations(st, &app_id, &user_id, conn, after);
-        Ok(Reply::Done)
+        Ok(Reply::LoggedIn { session })
+    }
+
+    /// Takes a session back on a new link (`Request::Resume`). Answers itself (the reply must
+    /// precede what the resume sends) and returns `None`; returns the failure otherwise.
+    pub(super) fn resume(
+        &self,
+        st: &mut State,
+        conn: ConnId,
+        id: RequestId,
+        request: ResumeRequest,
+        after: &mut Vec<(ConnId, Event)>,
+    ) -> Option<Result<Reply, Failure>> {
+        if st.session_of(conn).is_some() {
+            return Some(Err(Failure::new(
+                LoginErrCode::AlreadyLoggedIn,
+                "this link is already logged in",
+            )));
+        }
+        let ResumeRequest {
+            app_id,
+            user_id,
+            token,
+            session,
+            seen,
+            channels,
+            attributes,
+            subscriptions,
+        } = request;
+        if let Err(f) = self.ensure_app(st, &app_id) {
+            return Some(Err(f));
+        }
+        if let Err(f) = self.check_banned(st, &app_id, &user_id) {
+            st.send(conn, Down::Event(Event::Kicked(KickReason::Banned)));
+            return Some(Err(f));
+        }
+        if let Err(p) = self.check_token(st, &app_id, &user_id, &token, TokenUse::Session) {
+            return Some(Err(p.login_failure()));
+        }
+        let current = st
+            .apps
+            .get(&app_id)
+            .and_then(|a| a.users.get(&user_id))
+            .map(|u| (u.session, u.resumed_from));
+        let kept = match current {
+            Some((s, _)) if s == session => true,
+            // The reply to an earlier resume that started a new session was lost.
+            Some((_, Some(from))) if from == session => false,
+            Some(_) => {
+                // Someone else logged in as this user meanwhile: that session stays.
+                st.send(conn, Down::Event(Event::Kicked(KickReason::RemoteLogin)));
+                return Some(Err(Failure::new(
+                    LoginErrCode::AlreadyLoggedIn,
+                    format!("{user_id} logged in elsewhere while this client was away"),
+                )));
+            }
+            None => {
+                self.restart_session(
+                    st,
+                    conn,
+                    id,
+                    (app_id, user_id),
+                    token,
+                    (session, seen),
+                    channels,
+                    attributes,
+                    subscriptions,
+                    after,
+                );
+                return None;
+            }
+        };
+        // The session is still here: move it to this link.
+        let (old, was_reachable, now_session, subscribed) = {
+            let app = st.app(&app_id);
+            let Some(u) = app.users.get_mut(&user_id) else {
+                return Some(Err(Failure::new(LoginErrCode::Unknown, "session ended")));
+            };
+            let old = u.conn;
+            u.conn = conn;
+            u.token = token.clone();
+            let was_reachable = std::mem::replace(&mut u.reachable, true);
+            let now_session = u.session;
+            let subscribed: Vec<String> = u.subscriptions.iter().cloned().collect();
+            app.last_token.insert(user_id.clone(), token);
+            (old, was_reachable, now_session, subscribed)
+        };
+        // A client that did not know this session yet learns the state of its peers.
+        let peers = if kept {
+            Vec::new()
+        } else {
+            subscribed
+                .into_iter()
+                .map(|p| {
+                    let s = st.peer_state(&app_id, &p);
+                    (p, s)
+                })
+                .collect()
+        };
+        if let Some(c) = st.conns.get_mut(&conn) {
+            c.session = Some((app_id.clone(), user_id.clone()));
+        }
+        if old != conn {
+            // The old link is done with: what is still in flight on it is lost.
+            st.conns.remove(&old);
+        }
+        st.send(
+            conn,
+            Down::Reply {
+                id,
+                result: Ok(Reply::Resumed {
+                    session: now_session,
+                    kept,
+                    peers,
+                }),
+            },
+        );
+        if kept {
+            st.drop_acked(&app_id, &user_id, seen);
+        }
+        // Everything the client has not acknowledged, again and in order.
+        let replay: Vec<Down> = st
+            .apps
+            .get(&app_id)
+            .and_then(|a| a.users.get(&user_id))
+            .map(|u| {
+                u.stream
+                    .unacked
+                    .iter()
+                    .map(|o| Down::Stream {
+                        seq: o.seq,
+                        event: o.event.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for frame in replay {
+            st.send(conn, frame);
+        }
+        if !was_reachable {
+            self.notify_watchers(st, &app_id, &user_id, PeerOnlineState::Online);
+        }
+        // Align the session with what the client believes (a request lost with the old link
+        // may have been carried out, or not).
+        self.reconcile(
+            st,
+            &app_id,
+            &user_id,
+            &channels,
+            attributes,
+            subscriptions,
+            after,
+        );
+        self.redeliver_channel_messages(st, &app_id, &user_id, conn, &channels);
+        None
+    }
+
+    /// Starts a new session for a client whose session ended while it was away: with the
+    /// channels, attributes and subscriptions it had.
+    #[allow(clippy::too_many_arguments)]
+    fn restart_session(
+        &self,
+        st: &mut State,
+        conn: ConnId,
+        id: RequestId,
+        (app_id, user_id): (String, String),
+        token: Option<String>,
+        old: (u64, u64),
+        channels: Vec<(String, ChannelSeq)>,
+        attributes: Vec<crate::rtm::RtmAttribute>,
+        subscriptions: Vec<String>,
+        after: &mut Vec<(ConnId, Event)>,
+    ) {
+        let session = st.new_session();
+        let mut user = User::new(conn, session, token.clone());
+        user.resumed_from = Some(old.0);
+        user.attributes = attributes;
+        user.subscriptions = subscriptions.iter().cloned().collect();
+        let app = st.app(&app_id);
+        app.users.insert(user_id.clone(), user);
+        app.last_token.insert(user_id.clone(), token);
+        for p in &subscriptions {
+            app.watchers
+                .entry(p.clone())
+                .or_default()
+                .insert(user_id.clone());
+        }
+        if let Some(c) = st.conns.get_mut(&conn) {
+            c.session = Some((app_id.clone(), user_id.clone()));
+        }
+        let peers: Vec<(String, PeerOnlineState)> = subscriptions
+            .iter()
+            .map(|p| (p.clone(), st.peer_state(&app_id, p)))
+            .collect();
+        st.send(
+            conn,
+            Down::Reply {
+                id,
+                result: Ok(Reply::Resumed {
+                    session,
+                    kept: false,
+                    peers,
+                }),
+            },
+        );
+        self.notify_watchers(st, &app_id, &user_id, PeerOnlineState::Online);
+        for (channel, _) in &channels {
+            let _ = self.join(st, &app_id, &user_id, channel.clone(), after);
+        }
+        for event in self.take_offline_messages(st, &app_id, &user_id, Some(old)) {
+            st.send_to_user(&app_id, &user_id, event);
+        }
+        self.deliver_waiting_invitations(st, &app_id, &user_id, conn, after);
+        self.redeliver_channel_messages(st, &app_id, &user_id, conn, &channels);
+    }
+
+    /// Makes a kept session's channels, attributes and subscriptions those of the client.
+    #[allow(clippy::too_many_arguments)]
+    fn reconcile(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        user_id: &str,
+        channels: &[(String, ChannelSeq)],
+        attributes: Vec<crate::rtm::RtmAttribute>,
+        subscriptions: Vec<String>,
+        after: &mut Vec<(ConnId, Event)>,
+    ) {
+        let wanted: BTreeSet<&String> = channels.iter().map(|(c, _)| c).collect();
+        let (extra, missing) = {
+            let Some(u) = st.apps.get(app_id).and_then(|a| a.users.get(user_id)) else {
+                return;
+            };
+            let extra: Vec<String> = u
+                .channels
+                .iter()
+                .filter(|c| !wanted.contains(c))
+                .cloned()
+                .collect();
+            let missing: Vec<String> = wanted
+                .iter()
+                .filter(|c| !u.channels.contains(**c))
+                .map(|c| (*c).clone())
+                .collect();
+            (extra, missing)
+        };
+        for channel in extra {
+            let _ = self.leave(st, app_id, user_id, &channel);
+        }
+        for channel in missing {
+            let _ = self.join(st, app_id, user_id, channel, after);
+        }
+        let wanted: BTreeSet<String> = subscriptions.into_iter().collect();
+        let app = st.app(app_id);
+        let Some(u) = app.users.get_mut(user_id) else {
+            return;
+        };
+        u.attributes = attributes;
+        let dropped: Vec<String> = u.subscriptions.difference(&wanted).cloned().collect();
+        let added: Vec<String> = wanted.difference(&u.subscriptions).cloned().collect();
+        u.subscriptions = wanted;
+        for p in dropped {
+            if let Some(w) = app.watchers.get_mut(&p) {
+                w.remove(user_id);
+            }
+        }
+        for p in added {
+            app.watchers
+                .entry(p)
+                .or_default()
+                .insert(user_id.to_string());
+        }
     }
 
     pub(super) fn renew_token(
         &self,
-        _st: &mut State,
-        _app: &str,
-        _user: &str,
+        st: &mut State,
+        app: &str,
+        user: &str,
         token: String,
     ) -> Result<Reply, Failure> {
         if token.is_empty() {
@@ -72,26 +369,42 @@ impl System {
                 "the new token is empty",
             ));
         }
+        let token = Some(token);
+        self.check_token(st, app, user, &token, TokenUse::Session)
+            .map_err(|p| p.renew_failure())?;
+        let a = st.app(app);
+        if let Some(u) = a.users.get_mut(user) {
+            u.token = token.clone();
+        }
+        a.last_token.insert(user.to_string(), token);
         Ok(Reply::Done)
     }
 
-    /// Ends the session bound to `conn` (logout or link closed): leaves its channels, drops its
-    /// subscriptions and attributes, tells watchers it went offline.
-    pub(super) fn end_session(&self, st: &mut State, conn: ConnId) {
-        self.close_session(st, conn, true);
-    }
-
-    /// Ends a session on the system's initiative and tells its client why.
-    pub(super) fn kick(&self, st: &mut State, conn: ConnId, reason: KickReason) {
-        st.send(conn, Down::Event(Event::Kicked(reason)));
-        // On a remote login the user stays online under its new session: watchers see no change.
-        self.close_session(st, conn, reason != KickReason::RemoteLogin);
-    }
-
-    fn close_session(&self, st: &mut State, conn: ConnId, went_offline: bool) {
-        let Some((app_id, user_id)) = st.conns.get_mut(&conn).and_then(|c| c.session.take()) else {
+    /// Ends the session bound to `conn`, if `conn` still carries it: leaves its channels, drops
+    /// its subscriptions and attributes, tells watchers it went offline (except on a remote
+    /// login, where the user stays online).
+    pub(super) fn end_session(&self, st: &mut State, conn: ConnId, how: SessionEnd) {
+        let Some((app_id, user_id)) = st.conns.get(&conn).and_then(|c| c.session.clone()) else {
             return;
         };
+        if let Some(c) = st.conns.get_mut(&conn) {
+            c.session = None;
+        }
+        if st.conn_of(&app_id, &user_id) != Some(conn) {
+            return;
+        }
+        match how {
+            // The client handles what reached its link before its logout's answer.
+            SessionEnd::Logout | SessionEnd::Closed => {
+                st.answer_all_pending(&app_id, &user_id, PeerDelivery::Received)
+            }
+            // Accepted messages the user never acknowledged wait for its next session.
+            SessionEnd::Kicked(_) | SessionEnd::Expired => st.stream_to_offline_cache(
+                &app_id,
+                &user_id,
+                self.inner.config.offline_cache_per_user,
+            ),
+        }
         let Some(user) = st.app(&app_id).users.remove(&user_id) else {
             return;
         };
@@ -104,8 +417,22 @@ impl System {
                 w.remove(&user_id);
             }
         }
-        if went_offline {
+        if how != SessionEnd::Kicked(KickReason::RemoteLogin) {
             self.notify_watchers(st, &app_id, &user_id, PeerOnlineState::Offline);
+        }
+    }
+
+    /// Ends a session on the system's initiative and tells its client why.
+    pub(super) fn kick(&self, st: &mut State, conn: ConnId, reason: KickReason) {
+        st.send(conn, Down::Event(Event::Kicked(reason)));
+        self.end_session(st, conn, SessionEnd::Kicked(reason));
+    }
+
+    /// The client closed its link: its session ends at once.
+    pub(super) fn close_link(&self, st: &mut State, conn: ConnId) {
+        if st.conns.contains_key(&conn) {
+            self.end_session(st, conn, SessionEnd::Closed);
+            st.conns.remove(&conn);
         }
     }
 }

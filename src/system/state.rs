@@ -1,23 +1,43 @@
 //! The data the system keeps: links, apps, online users, channels, cached messages, invitations.
 
+use super::faults::{DelayLines, Faults};
 use super::ConnId;
 use crate::rtm::{ChannelAttribute, RtmAttribute, RtmMessage};
-use crate::transport::protocol::{CallId, Down, Event};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use crate::transport::protocol::{
+    CallId, ChannelSeq, Down, Event, RequestId, SessionId, StreamSeq,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
 #[derive(Default)]
 pub(super) struct State {
     pub next_conn: u64,
+    pub next_session: SessionId,
+    /// Channel message numbers increase across the whole system, so a channel emptied and made
+    /// again never reuses a number a client has already seen.
+    pub next_channel_message: ChannelSeq,
     pub conns: HashMap<ConnId, Conn>,
     pub apps: HashMap<String, App>,
+    pub faults: Faults,
 }
 
 pub(super) struct Conn {
     pub down: UnboundedSender<Down>,
     /// (app id, user id) once logged in.
     pub session: Option<(String, String)>,
+    /// When the system last received a frame on this link.
+    pub last_heard: Instant,
+    /// (app id, user id) this link spoke for in its first login or resume, whether it worked
+    /// or not: network faults of that user apply to the link.
+    pub who: Option<(String, String)>,
+    /// Cut by fault injection: every frame either way is lost, for good.
+    pub dead: bool,
+    /// Added latency each way (fault injection).
+    pub delay: Duration,
+    /// Once the link was delayed, every frame goes through these, so frames stay in order.
+    pub lines: Option<DelayLines>,
 }
 
 impl Conn {
@@ -25,6 +45,11 @@ impl Conn {
         Conn {
             down,
             session: None,
+            last_heard: Instant::now(),
+            who: None,
+            dead: false,
+            delay: Duration::ZERO,
+            lines: None,
         }
     }
 }
@@ -32,16 +57,21 @@ impl Conn {
 /// How an app authenticates its users.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum AppAuth {
-    /// No token needed.
+    /// No token needed; a token given anyway is accepted and ignored.
     AppIdOnly,
+    /// An RTM token (AccessToken 006) signed with this App Certificate is required.
+    Certificate(String),
 }
 
 pub(super) struct App {
-    #[allow(dead_code)] // read once token checking by certificate lands
     pub auth: AppAuth,
     pub users: HashMap<String, User>,
     pub channels: HashMap<String, Channel>,
     pub offline: HashMap<String, VecDeque<CachedMessage>>,
+    /// user → tokens declared expired by fault injection (`None` stands for "no token").
+    pub expired_tokens: HashMap<String, HashSet<Option<String>>>,
+    /// user → the token of its latest login, resume or renewal.
+    pub last_token: HashMap<String, Option<String>>,
     /// target user → users subscribed to its online state.
     pub watchers: HashMap<String, BTreeSet<String>>,
     /// (caller, call id) → invitation.
@@ -56,6 +86,8 @@ impl App {
             users: HashMap::new(),
             channels: HashMap::new(),
             offline: HashMap::new(),
+            expired_tokens: HashMap::new(),
+            last_token: HashMap::new(),
             watchers: HashMap::new(),
             invitations: HashMap::new(),
             next_generation: 0,
@@ -69,17 +101,74 @@ impl App {
     }
 }
 
+/// An online user: its session, bound to one link at a time.
 pub(super) struct User {
     pub conn: ConnId,
+    pub session: SessionId,
+    /// The session this one replaced when it was started by a resume, so that a client whose
+    /// resume reply was lost is recognised when it tries again.
+    pub resumed_from: Option<SessionId>,
+    pub token: Option<String>,
     pub attributes: Vec<RtmAttribute>,
     pub channels: BTreeSet<String>,
     pub subscriptions: BTreeSet<String>,
+    /// False once the session's link has been silent for `unreachable_after`.
+    pub reachable: bool,
+    pub stream: Stream,
+}
+
+impl User {
+    pub fn new(conn: ConnId, session: SessionId, token: Option<String>) -> Self {
+        User {
+            conn,
+            session,
+            resumed_from: None,
+            token,
+            attributes: Vec::new(),
+            channels: BTreeSet::new(),
+            subscriptions: BTreeSet::new(),
+            reachable: true,
+            stream: Stream::default(),
+        }
+    }
+}
+
+/// A session's event stream: what was sent and not yet acknowledged.
+#[derive(Default)]
+pub(super) struct Stream {
+    pub next_seq: StreamSeq,
+    pub unacked: VecDeque<Outgoing>,
+}
+
+pub(super) struct Outgoing {
+    pub seq: StreamSeq,
+    pub event: Event,
+    /// For a peer message: the sender's request, answered once the receiver acknowledges.
+    pub reply_to: Option<PendingReply>,
+}
+
+/// A peer send whose answer waits for the receiver.
+pub(super) struct PendingReply {
+    pub user: String,
+    pub session: SessionId,
+    pub id: RequestId,
 }
 
 pub(super) struct CachedMessage {
     pub from: String,
     pub message: RtmMessage,
     pub kept_at: Instant,
+    /// Where it came from when it was moved here from an ended session's stream (that session
+    /// and the message's place in it), so a client resuming that session does not get it twice.
+    pub origin: Option<(SessionId, StreamSeq)>,
+}
+
+/// A channel message kept for re-delivery after reconnections.
+pub(super) struct RecentMessage {
+    pub seq: ChannelSeq,
+    pub from: String,
+    pub message: RtmMessage,
+    pub at: Instant,
 }
 
 #[derive(Default)]
@@ -98,6 +187,8 @@ pub(super) struct Channel {
     pub count_timer: u64,
     /// Generation of the pending attribute wipe, if one is scheduled.
     pub wipe_generation: Option<u64>,
+    /// The latest messages, oldest first (at most `channel_redelivery_max`).
+    pub history: VecDeque<RecentMessage>,
 }
 
 impl Channel {
@@ -161,17 +252,35 @@ pub(super) struct Invitation {
 }
 
 impl State {
-    /// Pushes a message down a link, if it is still open.
+    /// Pushes a frame down a link, if it is still open. A cut link loses it; a delayed one
+    /// delivers it late.
     pub fn send(&self, conn: ConnId, down: Down) {
         if let Some(c) = self.conns.get(&conn) {
-            let _ = c.down.send(down);
+            if c.dead {
+                return;
+            }
+            match &c.lines {
+                Some(lines) => lines.down(c.delay, down),
+                None => {
+                    let _ = c.down.send(down);
+                }
+            }
         }
     }
 
-    /// Pushes an event to a user of an app, if it is online.
-    pub fn send_to_user(&self, app: &str, user: &str, event: Event) {
-        if let Some(conn) = self.conn_of(app, user) {
-            self.send(conn, Down::Event(event));
+    /// A fresh session id.
+    pub fn new_session(&mut self) -> SessionId {
+        self.next_session += 1;
+        self.next_session
+    }
+
+    /// A user's online state as its subscribers see it.
+    pub fn peer_state(&self, app: &str, user: &str) -> crate::rtm::PeerOnlineState {
+        use crate::rtm::PeerOnlineState;
+        match self.apps.get(app).and_then(|a| a.users.get(user)) {
+            None => PeerOnlineState::Offline,
+            Some(u) if u.reachable => PeerOnlineState::Online,
+            Some(_) => PeerOnlineState::Unreachable,
         }
     }
 

@@ -1,8 +1,13 @@
 //! The in-process transport: a link whose far end is a [`System`] in the same process.
+//!
+//! Frames are handed to the system directly. The system's fault injection
+//! ([`System::cut_user`], [`System::delay_user`] …) acts on these links as a network would:
+//! frames of a cut link are lost both ways, delayed frames arrive late and in order.
 
 use super::protocol::Up;
 use super::{Connector, Link, LinkClosed, LinkSender};
 use crate::system::{ConnId, System};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Connects clients to a [`System`] in this process.
 #[derive(Clone)]
@@ -20,6 +25,7 @@ impl InProcessConnector {
 struct InProcessSender {
     system: System,
     conn: ConnId,
+    abandoned: AtomicBool,
 }
 
 impl LinkSender for InProcessSender {
@@ -30,11 +36,18 @@ impl LinkSender for InProcessSender {
     fn close(&self) {
         self.system.disconnect(self.conn);
     }
+
+    fn abandon(&self) {
+        // The system notices the silence by itself (and drops the link after the grace time).
+        self.abandoned.store(true, Ordering::Release);
+    }
 }
 
 impl Drop for InProcessSender {
     fn drop(&mut self) {
-        self.system.disconnect(self.conn);
+        if !self.abandoned.load(Ordering::Acquire) {
+            self.system.disconnect(self.conn);
+        }
     }
 }
 
@@ -46,6 +59,7 @@ impl Connector for InProcessConnector {
             sender: Box::new(InProcessSender {
                 system: self.system.clone(),
                 conn,
+                abandoned: AtomicBool::new(false),
             }),
             receiver,
         })

@@ -20,8 +20,13 @@ pub struct LinkClosed;
 pub trait LinkSender: Send + Sync {
     /// Sends one message toward the system. Never blocks.
     fn send(&self, up: Up) -> Result<(), LinkClosed>;
-    /// Closes the link; the system sees the client go away.
+    /// Closes the link; the system sees the client go away and ends its session at once.
     fn close(&self);
+    /// Gives up on a link that went silent, without ending the session: the client will resume
+    /// the session on a new link. Nothing is sent (on a dead network nothing would arrive).
+    /// The default does nothing; a transport whose drop closes the link must not close it
+    /// after this.
+    fn abandon(&self) {}
 }
 
 /// An open link: a sender toward the system and the stream of what the system sends back.

@@ -1,8 +1,20 @@
 //! The messages exchanged between an RTM core client and the RTM system.
 //!
 //! In process they travel as these Rust values; a network transport serialises them (serde).
-//! Requests carry an id; the system answers each with exactly one [`Down::Reply`] of that id.
-//! Everything else the system tells a client is a [`Down::Event`].
+//! Requests carry an id; the system answers each with at most one [`Down::Reply`] of that id
+//! (none when the frames are lost on the way).
+//!
+//! What the system tells a session travels in two ways:
+//! * [`Down::Stream`]: the session's ordered event stream. Each event has a sequence number; the
+//!   system keeps it until the client acknowledges it ([`Up::Ack`]) and sends the unacknowledged
+//!   ones again when the client resumes its session on a new link ([`Request::Resume`]). Peer
+//!   messages, presence, member and invitation events go this way, so they arrive in order and
+//!   exactly once across reconnections.
+//! * [`Down::Event`]: best effort. Channel messages (re-delivered after a reconnection only from a
+//!   short per-channel history, RTM's "32 messages / 30 s"), the kick notice, and events for a
+//!   link without a session.
+//!
+//! [`Up::Ping`] / [`Down::Pong`] keep the link's liveness visible to both sides.
 
 use crate::rtm::{
     ChannelAttribute, LocalInvitationErrCode, PeerDelivery, PeerOnlineState,
@@ -16,6 +28,15 @@ pub type RequestId = u64;
 /// Id of an invitation, chosen by the caller, unique per caller.
 pub type CallId = u64;
 
+/// Id of a session on the system, given at login; a client resumes its session with it.
+pub type SessionId = u64;
+
+/// Sequence number of an event in a session's stream (1, 2, 3 …).
+pub type StreamSeq = u64;
+
+/// Sequence number of a channel message (increasing across the whole system).
+pub type ChannelSeq = u64;
+
 /// Client → system.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Up {
@@ -28,6 +49,13 @@ pub enum Up {
     },
     /// A notice that gets no reply.
     Notice(Notice),
+    /// Liveness probe; the system answers [`Down::Pong`].
+    Ping,
+    /// The client has handled every stream event up to and including `seq`.
+    Ack {
+        /// Highest stream sequence number handled.
+        seq: StreamSeq,
+    },
 }
 
 /// Operations a client asks of the system.
@@ -42,6 +70,10 @@ pub enum Request {
         /// The token, if any.
         token: Option<String>,
     },
+    /// Take a session back on a new link after the old link was lost. The client sends what it
+    /// knows of its session, so the system can continue it (within the presence grace) or start
+    /// a new one with the same channels, attributes and subscriptions.
+    Resume(Box<ResumeRequest>),
     /// End the session.
     Logout,
     /// Replace the session's token.
@@ -161,6 +193,27 @@ pub enum Request {
     },
 }
 
+/// What a client tells the system when it resumes its session ([`Request::Resume`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResumeRequest {
+    /// The App ID.
+    pub app_id: String,
+    /// The user id.
+    pub user_id: String,
+    /// The current token (renewed or not), if any.
+    pub token: Option<String>,
+    /// The session to resume (from the login or the last resume).
+    pub session: SessionId,
+    /// The last stream event the client handled in that session.
+    pub seen: StreamSeq,
+    /// The channels the client is in, each with the last channel message it received there.
+    pub channels: Vec<(String, ChannelSeq)>,
+    /// The client's copy of its user attributes.
+    pub attributes: Vec<RtmAttribute>,
+    /// The peers whose online state the client follows.
+    pub subscriptions: Vec<String>,
+}
+
 /// A change to an attribute set.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum AttributeOp<A> {
@@ -203,8 +256,17 @@ pub enum Down {
         /// Its outcome.
         result: Result<Reply, Failure>,
     },
-    /// Something happened.
+    /// Something happened (best effort: not re-sent after a reconnection).
     Event(Event),
+    /// An event of the session's stream: kept by the system until acknowledged.
+    Stream {
+        /// Its place in the stream.
+        seq: StreamSeq,
+        /// What happened.
+        event: Event,
+    },
+    /// Answer to [`Up::Ping`].
+    Pong,
 }
 
 /// A failed request: an RTM code of the request's own enum, and a description.
@@ -231,6 +293,27 @@ impl Failure {
 pub enum Reply {
     /// Done, nothing to return.
     Done,
+    /// Logged in: the new session.
+    LoggedIn {
+        /// The session, to resume it after a link loss.
+        session: SessionId,
+    },
+    /// Resumed ([`Request::Resume`]).
+    Resumed {
+        /// The session now (the same one when `kept`).
+        session: SessionId,
+        /// True when the system still held the session (back within the presence grace); false
+        /// when a new session was started from what the client sent.
+        kept: bool,
+        /// For a new session: the current state of every subscribed peer.
+        peers: Vec<(String, PeerOnlineState)>,
+    },
+    /// Joined a channel.
+    Joined {
+        /// The newest channel message sequence number at the time of the join; messages sent
+        /// later have higher numbers.
+        last_message: ChannelSeq,
+    },
     /// How a peer message was delivered.
     PeerSent(PeerDelivery),
     /// Online flags, in the order asked.
@@ -313,6 +396,9 @@ pub enum Event {
         from: String,
         /// The message, stamped.
         message: RtmMessage,
+        /// Its sequence number (to re-deliver missed ones after a reconnection, and to drop
+        /// duplicates).
+        seq: ChannelSeq,
     },
     /// (Callee) an invitation arrived.
     InviteReceived {

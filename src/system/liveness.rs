@@ -1,0 +1,107 @@
+//! What the system makes of a silent link (spec/rtm-1x.md §2.3 item 5, §2.4).
+//!
+//! Every frame a link delivers (clients ping every second) counts as a sign of life. When the
+//! link of a session has been silent for
+//! [`unreachable_after`](super::SystemConfig::unreachable_after) (6 s), subscribers of the user
+//! see UNREACHABLE and senders waiting on the user's acknowledgement are answered
+//! CACHED_BY_SERVER. Within [`presence_grace`](super::SystemConfig::presence_grace) (30 s) the
+//! session is kept whole — channels, attributes, subscriptions, its event stream — and a client
+//! that resumes it changes nothing for the others (subscribers see ONLINE again). After the grace
+//! the session ends as on a logout: the user leaves its channels (members get MemberLeft),
+//! subscribers see OFFLINE, and the peer messages it never acknowledged move to its offline
+//! cache. A link without a session is dropped after the same silence.
+
+use super::state::State;
+use super::{ConnId, SessionEnd, System};
+use crate::rtm::PeerOnlineState;
+use std::time::Duration;
+
+impl System {
+    /// Watches a link's silence from now on.
+    pub(super) fn watch_link(&self, conn: ConnId, first_check: Duration) {
+        self.after(first_check, move |system, st| {
+            system.check_silence(st, conn)
+        });
+    }
+
+    fn check_silence(&self, st: &mut State, conn: ConnId) {
+        let config = &self.inner.config;
+        let Some(c) = st.conns.get(&conn) else {
+            return;
+        };
+        let silent = c.last_heard.elapsed();
+        let owner = c
+            .session
+            .clone()
+            .filter(|(app, user)| st.conn_of(app, user) == Some(conn));
+        let next = match owner {
+            Some((app, user)) => {
+                if silent >= config.presence_grace {
+                    self.end_session(st, conn, SessionEnd::Expired);
+                    st.conns.remove(&conn);
+                    return;
+                }
+                let reachable = st
+                    .apps
+                    .get(&app)
+                    .and_then(|a| a.users.get(&user))
+                    .is_some_and(|u| u.reachable);
+                if reachable && silent >= config.unreachable_after {
+                    self.set_reachable(st, &app, &user, false);
+                    config.presence_grace - silent
+                } else if reachable {
+                    config.unreachable_after - silent
+                } else {
+                    config.presence_grace - silent
+                }
+            }
+            None => {
+                if silent >= config.presence_grace {
+                    st.conns.remove(&conn);
+                    return;
+                }
+                config.presence_grace - silent
+            }
+        };
+        self.watch_link(conn, next.max(Duration::from_millis(1)));
+    }
+
+    /// A frame arrived on `conn`.
+    pub(super) fn heard(&self, st: &mut State, conn: ConnId) {
+        let Some(c) = st.conns.get_mut(&conn) else {
+            return;
+        };
+        c.last_heard = tokio::time::Instant::now();
+        let Some((app, user)) = c.session.clone() else {
+            return;
+        };
+        let unreachable = st
+            .apps
+            .get(&app)
+            .and_then(|a| a.users.get(&user))
+            .is_some_and(|u| u.conn == conn && !u.reachable);
+        if unreachable {
+            self.set_reachable(st, &app, &user, true);
+        }
+    }
+
+    /// Marks a session reachable or not, and tells the user's subscribers.
+    pub(super) fn set_reachable(&self, st: &mut State, app: &str, user: &str, reachable: bool) {
+        let Some(u) = st.apps.get_mut(app).and_then(|a| a.users.get_mut(user)) else {
+            return;
+        };
+        if u.reachable == reachable {
+            return;
+        }
+        u.reachable = reachable;
+        if !reachable {
+            st.answer_all_pending(app, user, crate::rtm::PeerDelivery::CachedByServer);
+        }
+        let state = if reachable {
+            PeerOnlineState::Online
+        } else {
+            PeerOnlineState::Unreachable
+        };
+        self.notify_watchers(st, app, user, state);
+    }
+}

@@ -1,0 +1,175 @@
+//! Each session's event stream: numbered events kept until the client acknowledges them, and
+//! sent again when the client resumes the session on a new link. This is what makes peer
+//! messages (and presence, member and invitation events) arrive in order and exactly once
+//! across link losses.
+//!
+//! A peer message's sender is answered when the receiver acknowledges it (`Received`), or as
+//! soon as the receiver is known to be unreachable (`CachedByServer`: the system holds it for the
+//! receiver's session and delivers it when the receiver is back).
+
+use super::state::{CachedMessage, Outgoing, PendingReply, State};
+use super::ConnId;
+use crate::rtm::PeerDelivery;
+use crate::transport::protocol::{Down, Event, Reply, StreamSeq};
+use tokio::time::Instant;
+
+impl State {
+    /// Sends an event to whatever session `conn` carries: on its stream, except for channel
+    /// messages and kicks (best effort), or when the link carries no session.
+    pub fn deliver(&mut self, conn: ConnId, event: Event) {
+        let owner = match &event {
+            Event::ChannelMessage { .. } | Event::Kicked(_) => None,
+            _ => self
+                .conns
+                .get(&conn)
+                .and_then(|c| c.session.clone())
+                .filter(|(app, user)| self.conn_of(app, user) == Some(conn)),
+        };
+        match owner {
+            Some((app, user)) => self.push_stream(&app, &user, event, None),
+            None => self.send(conn, Down::Event(event)),
+        }
+    }
+
+    /// Pushes an event to a user of an app on its session's stream, if it is online (or within
+    /// its presence grace).
+    pub fn send_to_user(&mut self, app: &str, user: &str, event: Event) {
+        self.push_stream(app, user, event, None);
+    }
+
+    /// Appends an event to a user's stream and sends it on the session's link.
+    pub fn push_stream(
+        &mut self,
+        app: &str,
+        user: &str,
+        event: Event,
+        reply_to: Option<PendingReply>,
+    ) {
+        let Some(u) = self.apps.get_mut(app).and_then(|a| a.users.get_mut(user)) else {
+            return;
+        };
+        u.stream.next_seq += 1;
+        let seq = u.stream.next_seq;
+        // An unreachable receiver cannot acknowledge soon: its sender learns that now.
+        let (reply_to, answer_now) = if u.reachable {
+            (reply_to, None)
+        } else {
+            (None, reply_to)
+        };
+        u.stream.unacked.push_back(Outgoing {
+            seq,
+            event: event.clone(),
+            reply_to,
+        });
+        let conn = u.conn;
+        self.send(conn, Down::Stream { seq, event });
+        if let Some(r) = answer_now {
+            self.answer(app, r, PeerDelivery::CachedByServer);
+        }
+    }
+
+    /// The client of `conn` handled its stream up to `seq`.
+    pub fn ack(&mut self, conn: ConnId, seq: StreamSeq) {
+        let Some((app, user)) = self.conns.get(&conn).and_then(|c| c.session.clone()) else {
+            return;
+        };
+        if self.conn_of(&app, &user) != Some(conn) {
+            return;
+        }
+        self.drop_acked(&app, &user, seq);
+    }
+
+    /// Forgets stream events up to `seq`, answering their senders `Received`.
+    pub fn drop_acked(&mut self, app: &str, user: &str, seq: StreamSeq) {
+        let Some(u) = self.apps.get_mut(app).and_then(|a| a.users.get_mut(user)) else {
+            return;
+        };
+        let mut replies = Vec::new();
+        while u.stream.unacked.front().is_some_and(|o| o.seq <= seq) {
+            if let Some(r) = u.stream.unacked.pop_front().and_then(|o| o.reply_to) {
+                replies.push(r);
+            }
+        }
+        for r in replies {
+            self.answer(app, r, PeerDelivery::Received);
+        }
+    }
+
+    /// Answers every sender still waiting on `user`'s stream.
+    pub fn answer_all_pending(&mut self, app: &str, user: &str, delivery: PeerDelivery) {
+        let Some(u) = self.apps.get_mut(app).and_then(|a| a.users.get_mut(user)) else {
+            return;
+        };
+        let replies: Vec<PendingReply> = u
+            .stream
+            .unacked
+            .iter_mut()
+            .filter_map(|o| o.reply_to.take())
+            .collect();
+        for r in replies {
+            self.answer(app, r, delivery);
+        }
+    }
+
+    /// Sends a peer-send answer to the sender's current link, if its session still exists.
+    fn answer(&self, app: &str, reply: PendingReply, delivery: PeerDelivery) {
+        let conn = self
+            .apps
+            .get(app)
+            .and_then(|a| a.users.get(&reply.user))
+            .filter(|u| u.session == reply.session)
+            .map(|u| u.conn);
+        if let Some(conn) = conn {
+            self.send(
+                conn,
+                Down::Reply {
+                    id: reply.id,
+                    result: Ok(Reply::PeerSent(delivery)),
+                },
+            );
+        }
+    }
+
+    /// Moves the peer messages a session never acknowledged to the user's offline cache (they
+    /// were accepted for it, so they are delivered at its next login or resume), answering
+    /// their senders `CachedByServer` if they still wait. Other stream events are dropped.
+    pub fn stream_to_offline_cache(&mut self, app: &str, user: &str, cap: usize) {
+        let Some(a) = self.apps.get_mut(app) else {
+            return;
+        };
+        let Some(u) = a.users.get_mut(user) else {
+            return;
+        };
+        let session = u.session;
+        let outgoing: Vec<Outgoing> = u.stream.unacked.drain(..).collect();
+        let now = Instant::now();
+        let mut replies = Vec::new();
+        let queue = a.offline.entry(user.to_string()).or_default();
+        for o in outgoing {
+            if let Some(r) = o.reply_to {
+                replies.push(r);
+            }
+            if let Event::PeerMessage { from, message } = o.event {
+                if cap == 0 {
+                    continue;
+                }
+                while queue.len() >= cap {
+                    queue.pop_front();
+                }
+                let message = message.stamped(message.server_received_ts(), true);
+                queue.push_back(CachedMessage {
+                    from,
+                    message,
+                    kept_at: now,
+                    origin: Some((session, o.seq)),
+                });
+            }
+        }
+        if queue.is_empty() {
+            a.offline.remove(user);
+        }
+        for r in replies {
+            self.answer(app, r, PeerDelivery::CachedByServer);
+        }
+    }
+}
