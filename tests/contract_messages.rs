@@ -437,3 +437,62 @@ async fn contract_m4_200_channel_messages_arrive_in_order_once() {
     assert_eq!(transcript(&ra), expected_a);
     assert_eq!(transcript(&rb), expected_b);
 }
+
+#[tokio::test(start_paused = true)]
+async fn contract_m4_messages_survive_a_reconnection_of_the_receiver_in_order_once() {
+    let system = system();
+    let (a, ra) = logged_in(&system, "A").await;
+    let (b, rb) = logged_in(&system, "B").await;
+    a.channel_join("ch");
+    b.channel_join("ch");
+    settle().await;
+    ra.take();
+    rb.take();
+    let echo = |i: usize| {
+        format!(
+            r#"onMessageChannelReceive("ch", "A", {}, "ch {i}")"#,
+            uid("A")
+        )
+    };
+    system.cut_user_for(APP, "B", Duration::from_secs(8));
+    for i in 0..200 {
+        a.message_instant_send("B", 0, &format!("msg {i}"), &format!("id{i}"));
+        if i % 10 == 0 {
+            a.message_channel_send("ch", &format!("ch {}", i / 10), &format!("c{i}"));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let t = transcript(&rb);
+    let peer: Vec<String> = t
+        .iter()
+        .filter(|e| e.starts_with("onMessageInstantReceive"))
+        .cloned()
+        .collect();
+    let channel: Vec<String> = t
+        .iter()
+        .filter(|e| e.starts_with("onMessageChannelReceive"))
+        .cloned()
+        .collect();
+    let expected_peer: Vec<String> = (0..200)
+        .map(|i| instant("A", &format!("msg {i}")))
+        .collect();
+    let expected_channel: Vec<String> = (0..20).map(echo).collect();
+    assert_eq!(peer, expected_peer);
+    assert_eq!(channel, expected_channel);
+    assert_eq!(
+        t.len(),
+        222,
+        "B also saw its reconnection, and nothing else: {:?}",
+        t.iter()
+            .filter(|e| !e.starts_with("onMessage"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(t[0], "onReconnecting(1)");
+    // The sender saw every send succeed.
+    let successes = transcript(&ra)
+        .iter()
+        .filter(|e| e.starts_with("onMessageSendSuccess"))
+        .count();
+    assert_eq!(successes, 220);
+}

@@ -3,7 +3,7 @@
 //!
 //! Most tests reach the system through [`Tap`], a connector that counts connections, can refuse
 //! them, answers login requests itself when told to, records the tokens logins carry, and can
-//! cut a live link or push an event into it.
+//! push an event into a live link. Network faults (S5, S7) use the system's own fault injection.
 
 mod legacy_common;
 
@@ -14,7 +14,8 @@ use sig2rtm::signaling::{
     CallbackMode, LegacyEvent, Signaling, SignalingCallback, SignalingConfig,
 };
 use sig2rtm::system::{System, SystemConfig};
-use sig2rtm::token::build_signaling_token;
+use sig2rtm::testkit::Recorder;
+use sig2rtm::token::{build_signaling_token, RtmTokenBuilder};
 use sig2rtm::transport::protocol::{Down, Event, Failure, KickReason, Request, Up};
 use sig2rtm::transport::{Connector, InProcessConnector, Link, LinkClosed, LinkSender};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -100,13 +101,6 @@ impl Tap {
     /// The tokens of the login requests sent so far.
     fn login_tokens(&self) -> Vec<Option<String>> {
         self.state.login_tokens.lock().clone()
-    }
-
-    /// Breaks every live link.
-    fn cut(&self) {
-        for link in self.state.links.lock().drain(..) {
-            link.cut();
-        }
     }
 
     /// Pushes `event` to the client, as if the system sent it.
@@ -205,7 +199,7 @@ fn login_failure(code: LoginErrCode) -> Failure {
 }
 
 /// Waits (virtual time) until `rec` holds a login outcome; returns the time it took.
-async fn login_outcome(rec: &sig2rtm::testkit::Recorder, within: Duration) -> Duration {
+async fn login_outcome(rec: &Recorder, within: Duration) -> Duration {
     let start = Instant::now();
     rec.wait_for(within, |e| {
         matches!(
@@ -367,6 +361,52 @@ async fn contract_s1_other_tokens_pass_through_as_rtm_tokens() {
         [format!("onLoginSuccess({}, 1)", uid("alice"))]
     );
     assert_eq!(tap.login_tokens(), [Some("006AAAsomeRtmToken".to_string())]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn contract_s1_certificate_app_with_the_providers_rtm_token() {
+    const CERT: &str = "fedcba9876543210fedcba9876543210";
+    let system = system();
+    system.register_app_with_certificate(APP, CERT);
+    let clock = system.clone();
+    let provider = move |app: &str, account: &str| {
+        Some(RtmTokenBuilder::build(
+            app,
+            CERT,
+            account,
+            clock.now_ms() / 1000,
+            7,
+        ))
+    };
+    let legacy_token = |account: &str| build_signaling_token(account, APP, CERT, 2_000_000_000);
+
+    // A legacy token and a provider: logged in with the provider's RTM token.
+    let (a, ra) = legacy_with(config(&system).token_provider(provider.clone()));
+    a.login2(APP, "alice", &legacy_token("alice"), 0, "", 30, 3);
+    settle().await;
+    assert_eq!(
+        transcript(&ra),
+        [format!("onLoginSuccess({}, 1)", uid("alice"))]
+    );
+
+    // No token on an app that needs one, or a token for someone else: 206, at once.
+    let wrong = RtmTokenBuilder::build(APP, CERT, "alice", system.now_ms() / 1000, 7);
+    for (account, token) in [
+        ("bob", "_no_need_token"),
+        ("carol", ""),
+        ("dave", wrong.as_str()),
+    ] {
+        let (sig, rec) = legacy_with(config(&system).token_provider(provider.clone()));
+        sig.login2(APP, account, token, 0, "", 30, 3);
+        settle().await;
+        assert_eq!(
+            transcript(&rec),
+            ["onLoginFailed(206)"],
+            "{account} with {token:?}"
+        );
+        assert_eq!(sig.get_status(), 0);
+    }
+    assert_eq!(system.online_users(APP), ["alice"]);
 }
 
 // ------------------------------------------------------------------------------------- S2
@@ -674,92 +714,156 @@ async fn contract_s4_login_right_after_logout_works() {
 
 // ------------------------------------------------------------------------------------- S5
 
-const NEEDS_LIFECYCLE: &str = "needs the RTM reconnect lifecycle (issue 3)";
+/// An instance logged in as "alice" with these login2 limits, recorder emptied.
+async fn logged_in_alice(
+    system: &System,
+    retry_time: i32,
+    retry_count: i32,
+) -> (Signaling, Arc<Recorder>) {
+    let (sig, rec) = legacy(system);
+    sig.login2(APP, "alice", "", 0, "", retry_time, retry_count);
+    login_outcome(&rec, Duration::from_secs(10)).await;
+    assert_eq!(sig.get_status(), 2);
+    rec.take();
+    (sig, rec)
+}
 
 #[tokio::test(start_paused = true)]
-#[ignore = "needs the RTM reconnect lifecycle (issue 3)"]
+async fn contract_s5_short_outage_is_not_reported() {
+    let system = system();
+    let (sig, rec) = logged_in_alice(&system, 30, 3).await;
+    system.cut_user_for(APP, "alice", Duration::from_secs(2));
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(sig.get_status(), 2);
+    }
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert!(transcript(&rec).is_empty(), "{:?}", transcript(&rec));
+    assert_eq!(sig.get_status(), 2);
+}
+
+#[tokio::test(start_paused = true)]
 async fn contract_s5_connection_lost_and_restored() {
     let system = system();
-    let tap = Tap::new(&system);
-    let (sig, rec) = legacy_with(tap.config(&system));
-    sig.login2(APP, "alice", "", 0, "", 60, 100);
-    login_outcome(&rec, Duration::from_secs(10)).await;
-    rec.take();
-
-    tap.refuse(true);
-    tap.cut();
-    settle().await;
-    assert_eq!(sig.get_status(), 3, "{NEEDS_LIFECYCLE}");
-    assert_eq!(transcript(&rec), ["onReconnecting(1)"], "at once");
-    tokio::time::sleep(Duration::from_secs(20)).await;
+    let (sig, rec) = logged_in_alice(&system, 60, 100).await;
+    let (bob, _rb) = logged_in(&system, "bob").await;
+    system.cut_user(APP, "alice");
+    rec.wait_for(Duration::from_secs(10), |e| {
+        matches!(e, LegacyEvent::Reconnecting { .. })
+    })
+    .await
+    .expect("onReconnecting(1)");
+    assert_eq!(transcript(&rec), ["onReconnecting(1)"]);
     assert_eq!(sig.get_status(), 3);
-    let attempts = tap.connects() - 1;
-    assert!(attempts >= 2, "the core keeps trying: {attempts}");
+    assert!(!sig.is_online());
 
-    tap.refuse(false);
+    // One more per attempt while the outage lasts.
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    assert_eq!(
+        transcript(&rec),
+        [
+            "onReconnecting(1)",
+            "onReconnecting(2)",
+            "onReconnecting(3)"
+        ]
+    );
+    assert_eq!(sig.get_status(), 3);
+
+    // A message sent meanwhile is delivered once the session is back.
+    bob.message_instant_send("alice", 0, "while you were away", "m1");
+    system.restore_user(APP, "alice");
+    rec.wait_for(Duration::from_secs(10), |e| {
+        matches!(e, LegacyEvent::Reconnected { .. })
+    })
+    .await
+    .expect("onReconnected");
+    settle().await;
+    assert_eq!(
+        transcript(&rec),
+        [
+            "onReconnecting(1)",
+            "onReconnecting(2)",
+            "onReconnecting(3)",
+            "onReconnected(1)",
+            r#"onMessageInstantReceive("bob", 0, "while you were away")"#,
+        ]
+    );
+    assert_eq!(sig.get_status(), 2);
+    assert!(sig.is_online());
+}
+
+#[tokio::test(start_paused = true)]
+async fn contract_s5_channels_survive_a_reconnection() {
+    let system = system();
+    let (sig, rec) = logged_in_alice(&system, 60, 100).await;
+    let (bob, rb) = logged_in(&system, "bob").await;
+    sig.channel_join("ch");
+    bob.channel_join("ch");
+    settle().await;
+    rec.take();
+    rb.take();
+    system.cut_user_for(APP, "alice", Duration::from_secs(8));
     rec.wait_for(Duration::from_secs(30), |e| {
         matches!(e, LegacyEvent::Reconnected { .. })
     })
     .await
     .expect("onReconnected");
-    let t = transcript(&rec);
-    let (last, retries) = t.split_last().unwrap();
-    assert_eq!(last, "onReconnected(1)");
-    let expected: Vec<String> = (1..=retries.len())
-        .map(|n| format!("onReconnecting({n})"))
-        .collect();
-    assert_eq!(retries, expected, "1 at once, then one per further attempt");
-    assert!(retries.len() >= 2);
-    assert_eq!(sig.get_status(), 2);
-    assert_eq!(system.online_users(APP), ["alice"]);
+    settle().await;
+    assert_eq!(transcript(&rec), ["onReconnecting(1)", "onReconnected(1)"]);
+    // Still a member: channel messages flow both ways, and a re-join replays the sequence (C3).
+    bob.message_channel_send("ch", "welcome back", "m1");
+    settle().await;
+    assert_eq!(
+        &transcript(&rec)[2..],
+        [format!(
+            r#"onMessageChannelReceive("ch", "bob", {}, "welcome back")"#,
+            uid("bob")
+        )]
+    );
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "needs the RTM reconnect lifecycle (issue 3)"]
 async fn contract_s5_outage_longer_than_retry_time_logs_out_102() {
     let system = system();
-    let tap = Tap::new(&system);
-    let (sig, rec) = legacy_with(tap.config(&system));
-    sig.login2(APP, "alice", "", 0, "", 10, 1000);
-    login_outcome(&rec, Duration::from_secs(10)).await;
-    rec.take();
-    tap.refuse(true);
-    tap.cut();
-    settle().await;
-    assert_eq!(sig.get_status(), 3, "{NEEDS_LIFECYCLE}");
-    rec.wait_for(Duration::from_secs(11), |e| {
+    let (sig, rec) = logged_in_alice(&system, 15, 1000).await;
+    system.cut_user(APP, "alice");
+    let cut_at = Instant::now();
+    rec.wait_for(Duration::from_secs(60), |e| {
         matches!(e, LegacyEvent::Logout { .. })
     })
     .await
-    .expect("onLogout within the retry time");
-    let t = transcript(&rec);
-    assert_eq!(t.first().map(String::as_str), Some("onReconnecting(1)"));
-    assert_eq!(t.last().map(String::as_str), Some("onLogout(102)"));
-    assert_eq!(sig.get_status(), 0);
-    let connects = tap.connects();
-    tokio::time::sleep(Duration::from_secs(120)).await;
-    assert_eq!(
-        tap.connects(),
-        connects,
-        "the shim logged out of RTM: no more attempts"
+    .expect("onLogout");
+    let took = cut_at.elapsed();
+    assert!(
+        took >= Duration::from_secs(15) && took <= Duration::from_secs(21),
+        "{took:?}"
     );
-    assert_eq!(transcript(&rec), t, "nothing after onLogout");
+    assert_eq!(
+        transcript(&rec),
+        ["onReconnecting(1)", "onReconnecting(2)", "onLogout(102)"]
+    );
+    assert_eq!(sig.get_status(), 0);
+    // The shim logged out of RTM: when the network is back, nothing comes back.
+    system.restore_user(APP, "alice");
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(transcript(&rec).len(), 3, "{:?}", transcript(&rec));
+    assert_eq!(sig.get_status(), 0);
+    assert!(!system.online_users(APP).contains(&"alice".to_string()));
+    // And the instance can log in again.
+    sig.login2(APP, "alice", "", 0, "", 30, 3);
+    settle().await;
+    assert_eq!(
+        transcript(&rec).last().cloned(),
+        Some(format!("onLoginSuccess({}, 1)", uid("alice")))
+    );
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "needs the RTM reconnect lifecycle (issue 3)"]
 async fn contract_s5_outage_longer_than_retry_count_logs_out_102() {
     let system = system();
-    let tap = Tap::new(&system);
-    let (sig, rec) = legacy_with(tap.config(&system));
-    sig.login2(APP, "alice", "", 0, "", 3600, 2);
-    login_outcome(&rec, Duration::from_secs(10)).await;
-    rec.take();
-    tap.refuse(true);
-    tap.cut();
-    settle().await;
-    assert_eq!(sig.get_status(), 3, "{NEEDS_LIFECYCLE}");
-    rec.wait_for(Duration::from_secs(600), |e| {
+    let (sig, rec) = logged_in_alice(&system, 3600, 2).await;
+    system.cut_user(APP, "alice");
+    rec.wait_for(Duration::from_secs(120), |e| {
         matches!(e, LegacyEvent::Logout { .. })
     })
     .await
@@ -769,6 +873,48 @@ async fn contract_s5_outage_longer_than_retry_count_logs_out_102() {
         ["onReconnecting(1)", "onReconnecting(2)", "onLogout(102)"]
     );
     assert_eq!(sig.get_status(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn contract_s5_login_defaults_give_up_after_30_s() {
+    let system = system();
+    let (sig, rec) = legacy(&system);
+    sig.login(APP, "alice", "", 0, "");
+    login_outcome(&rec, Duration::from_secs(10)).await;
+    rec.take();
+    system.cut_user(APP, "alice");
+    rec.wait_for(Duration::from_secs(120), |e| {
+        matches!(e, LegacyEvent::Logout { .. })
+    })
+    .await
+    .expect("onLogout");
+    assert_eq!(
+        transcript(&rec),
+        [
+            "onReconnecting(1)",
+            "onReconnecting(2)",
+            "onReconnecting(3)",
+            "onLogout(102)"
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn contract_s5_logout_while_reconnecting_is_answered_at_once() {
+    let system = system();
+    let (sig, rec) = logged_in_alice(&system, 60, 100).await;
+    system.cut_user(APP, "alice");
+    rec.wait_for(Duration::from_secs(10), |e| {
+        matches!(e, LegacyEvent::Reconnecting { .. })
+    })
+    .await
+    .expect("onReconnecting(1)");
+    sig.logout();
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(transcript(&rec), ["onReconnecting(1)", "onLogout(101)"]);
+    assert_eq!(sig.get_status(), 0);
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(transcript(&rec).len(), 2, "no timer fires after the logout");
 }
 
 // ------------------------------------------------------------------------------------- S6
@@ -836,10 +982,45 @@ async fn contract_s6_banned_logs_out_100() {
     assert_eq!(sig.get_status(), 0);
 }
 
+#[tokio::test(start_paused = true)]
+async fn contract_s6_banned_by_the_system_logs_out_100() {
+    let system = system();
+    let (sig, rec) = logged_in_alice(&system, 30, 3).await;
+    system.ban_user(APP, "alice");
+    settle().await;
+    assert_eq!(transcript(&rec), ["onLogout(100)"]);
+    assert_eq!(sig.get_status(), 0);
+    // Logins are refused while the ban lasts.
+    rec.take();
+    sig.login2(APP, "alice", "", 0, "", 30, 3);
+    settle().await;
+    assert_eq!(transcript(&rec), ["onLoginFailed(202)"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn contract_s6_banned_while_reconnecting_logs_out_100() {
+    let system = system();
+    let (sig, rec) = logged_in_alice(&system, 60, 100).await;
+    system.cut_user(APP, "alice");
+    rec.wait_for(Duration::from_secs(10), |e| {
+        matches!(e, LegacyEvent::Reconnecting { .. })
+    })
+    .await
+    .expect("onReconnecting(1)");
+    system.ban_user(APP, "alice");
+    system.restore_user(APP, "alice");
+    rec.wait_for(Duration::from_secs(30), |e| {
+        matches!(e, LegacyEvent::Logout { .. })
+    })
+    .await
+    .expect("onLogout(100)");
+    assert_eq!(transcript(&rec), ["onReconnecting(1)", "onLogout(100)"]);
+    assert_eq!(sig.get_status(), 0);
+}
+
 // ------------------------------------------------------------------------------------- S7
 
 #[tokio::test(start_paused = true)]
-#[ignore = "needs the RTM reconnect lifecycle (issue 3)"]
 async fn contract_s7_expired_token_is_renewed_through_the_provider() {
     let system = system();
     let tap = Tap::new(&system);
@@ -853,12 +1034,15 @@ async fn contract_s7_expired_token_is_renewed_through_the_provider() {
     let legacy_token = build_signaling_token("alice", APP, "cert", 2_000_000_000);
     sig.login2(APP, "alice", &legacy_token, 0, "", 60, 100);
     login_outcome(&rec, Duration::from_secs(10)).await;
+    assert_eq!(tap.login_tokens(), [Some("rtm-alice-v1".to_string())]);
     rec.take();
-    // While reconnecting, the first token has expired.
-    tap.answer_logins(|token| {
-        (token == Some("rtm-alice-v1")).then(|| login_failure(LoginErrCode::TokenExpired))
-    });
-    tap.cut();
+
+    // The token expires; a connected user stays online.
+    system.expire_token(APP, "alice");
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert!(transcript(&rec).is_empty());
+    // While reconnecting the expired token is refused; the shim renews it silently.
+    system.cut_user_for(APP, "alice", Duration::from_secs(6));
     rec.wait_for(Duration::from_secs(60), |e| {
         matches!(
             e,
@@ -866,44 +1050,29 @@ async fn contract_s7_expired_token_is_renewed_through_the_provider() {
         )
     })
     .await
-    .expect("{NEEDS_LIFECYCLE}");
+    .expect("back or out");
     let t = transcript(&rec);
-    assert_eq!(
-        t.last().map(String::as_str),
-        Some("onReconnected(1)"),
-        "{t:?}"
-    );
-    assert!(
-        t.iter().all(|e| e.starts_with("onReconnect")),
-        "renewed silently: {t:?}"
-    );
+    assert_eq!(t, ["onReconnecting(1)", "onReconnected(1)"]);
     assert_eq!(sig.get_status(), 2);
-    assert_eq!(
-        tap.login_tokens().last().cloned().flatten().as_deref(),
-        Some("rtm-alice-v2")
-    );
+    assert_eq!(issued.load(Ordering::SeqCst), 2, "one renewal");
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "needs the RTM reconnect lifecycle (issue 3)"]
 async fn contract_s7_expired_token_without_provider_logs_out_105() {
     let system = system();
-    let tap = Tap::new(&system);
-    let (sig, rec) = legacy_with(tap.config(&system));
-    sig.login2(APP, "alice", "006rtm-token", 0, "", 60, 100);
-    login_outcome(&rec, Duration::from_secs(10)).await;
-    rec.take();
-    tap.answer_logins(|_| Some(login_failure(LoginErrCode::TokenExpired)));
-    tap.cut();
+    let (sig, rec) = logged_in_alice(&system, 60, 100).await;
+    system.expire_token(APP, "alice");
+    system.cut_user_for(APP, "alice", Duration::from_secs(6));
     rec.wait_for(Duration::from_secs(60), |e| {
         matches!(e, LegacyEvent::Logout { .. })
     })
     .await
-    .expect("{NEEDS_LIFECYCLE}");
-    let t = transcript(&rec);
-    assert_eq!(t.first().map(String::as_str), Some("onReconnecting(1)"));
-    assert_eq!(t.last().map(String::as_str), Some("onLogout(105)"));
+    .expect("onLogout(105)");
+    assert_eq!(transcript(&rec), ["onReconnecting(1)", "onLogout(105)"]);
     assert_eq!(sig.get_status(), 0);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(transcript(&rec).len(), 2, "{:?}", transcript(&rec));
+    assert!(!system.online_users(APP).contains(&"alice".to_string()));
 }
 
 // ------------------------------------------------------------------------------------- S8
