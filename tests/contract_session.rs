@@ -479,7 +479,6 @@ async fn contract_s2_a_retry_that_succeeds_reports_only_success() {
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "core: a refused connection fails RTM login with LOGIN_ERR_UNKNOWN (src/rtm/client.rs), which the table reports at once as 200; a network failure should be a transient TIMEOUT"]
 async fn contract_s2_unreachable_system_is_retried_then_201() {
     let system = system();
     let tap = Tap::new(&system);
