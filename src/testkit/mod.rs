@@ -71,10 +71,13 @@
 //! # invitation_expiry = "60s"
 //! # channel_attributes_wipe_after = "120s"
 //! # member_count_interval = "1s"
+//! # unreachable_after = "6s"
+//! # presence_grace = "30s"
 //!
 //! [[client]]                    # one legacy instance per client, compared in this order
 //! name = "A"                    # letters, digits, `_`, `-`
 //! # multi_channel = true        # policy C2 (default: one channel at a time)
+//! # token_provider = "rtm-{account}"  # rules S1, S7: a provider answering this token
 //!
 //! [[step]]                      # a legacy call; then `wait` (default: pace) of virtual time
 //! client = "A"
@@ -128,9 +131,8 @@
 //! optional `for`: the client's network is down for that long, or until `restore`), `cut_all`
 //! (optional `for`), `delay` (`by`, optional `client`: added latency each way), `expire_token`
 //! (`client`), `ban` / `unban` (`client`), `restore` (optional `client`: lifts cuts and delays).
-//! While the system has no fault-injection API, a fault step fails the run with "fault
-//! injection not available"; such scenarios carry `pending = "fault injection not available…"`
-//! and runners skip them and say so.
+//! A fault aimed at a client needs that client's account, so it comes after the client's
+//! `login` / `login2` step.
 //!
 //! # Determinism
 //!

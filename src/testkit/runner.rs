@@ -219,6 +219,12 @@ fn system_config(scenario: &Scenario) -> SystemConfig {
     if let Some(d) = s.member_count_interval {
         config.member_count_interval = d;
     }
+    if let Some(d) = s.unreachable_after {
+        config.unreachable_after = d;
+    }
+    if let Some(d) = s.presence_grace {
+        config.presence_grace = d;
+    }
     config
 }
 
@@ -229,11 +235,16 @@ async fn run_steps(scenario: &Scenario) -> Result<Transcripts, RunError> {
         .clients
         .iter()
         .map(|c| {
-            let config = SignalingConfig::default()
+            let mut config = SignalingConfig::default()
                 .system(&system)
                 .callback_mode(CallbackMode::Inline)
                 .runtime(handle.clone())
                 .multi_channel(c.multi_channel);
+            if let Some(template) = c.token_provider.clone() {
+                config = config.token_provider(move |_app: &str, account: &str| {
+                    Some(template.replace("{account}", account))
+                });
+            }
             let sig = Signaling::create_instance(config);
             let recorder = Recorder::new();
             sig.callback_set(Some(recorder.clone()));
@@ -301,7 +312,8 @@ async fn run_steps(scenario: &Scenario) -> Result<Transcripts, RunError> {
                         .find(|c| c.name == client)
                         .and_then(|c| c.account.clone())
                 };
-                faults::inject(&system, &scenario.app_id, fault, &account_of)
+                let names: Vec<String> = clients.iter().map(|c| c.name.clone()).collect();
+                faults::inject(&system, &scenario.app_id, fault, &names, &account_of)
                     .map_err(|what| RunError::Step { step: n + 1, what })?;
                 tokio::time::sleep(wait.unwrap_or(scenario.pace)).await;
             }

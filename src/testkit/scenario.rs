@@ -52,6 +52,9 @@ pub struct Client {
     pub name: String,
     /// Policy C2: `true` lets the client be in several channels at once.
     pub multi_channel: bool,
+    /// Rules S1 and S7: when set, the client has a token provider that answers this text, with
+    /// `{account}` replaced by the account, as the RTM token of any account.
+    pub token_provider: Option<String>,
 }
 
 /// Timers of the embedded RTM system a scenario may change (`[system]`); unset ones keep the
@@ -66,6 +69,10 @@ pub struct SystemSettings {
     pub channel_attributes_wipe_after: Option<Duration>,
     /// Least time between member-count updates (1 s).
     pub member_count_interval: Option<Duration>,
+    /// How long a silent link takes to make its user UNREACHABLE (6 s).
+    pub unreachable_after: Option<Duration>,
+    /// How long a silent session lasts before the user leaves everything (30 s).
+    pub presence_grace: Option<Duration>,
 }
 
 /// One step of a scenario.
@@ -242,6 +249,8 @@ struct RawSystem {
     invitation_expiry: Option<String>,
     channel_attributes_wipe_after: Option<String>,
     member_count_interval: Option<String>,
+    unreachable_after: Option<String>,
+    presence_grace: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -250,6 +259,7 @@ struct RawClient {
     name: String,
     #[serde(default)]
     multi_channel: bool,
+    token_provider: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -353,6 +363,7 @@ impl Scenario {
             clients.push(Client {
                 name: c.name,
                 multi_channel: c.multi_channel,
+                token_provider: c.token_provider,
             });
         }
         if clients.is_empty() {
@@ -539,6 +550,8 @@ impl Scenario {
                 "system.member_count_interval",
                 &raw.system.member_count_interval,
             )?,
+            unreachable_after: duration("system.unreachable_after", &raw.system.unreachable_after)?,
+            presence_grace: duration("system.presence_grace", &raw.system.presence_grace)?,
         };
 
         Ok(Scenario {
