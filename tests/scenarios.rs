@@ -250,3 +250,28 @@ fn record_mode_keeps_any_order_groups_that_still_match() {
     assert!(again.rewritten.is_empty(), "{:?}", again.rewritten);
     assert_eq!(again.text, with_group.source);
 }
+
+#[test]
+fn a_fault_on_a_client_that_never_logged_in_is_a_clear_error() {
+    let scenario = Scenario::parse(
+        r#"
+title = "fault before login"
+covers = ["S5"]
+
+[[client]]
+name = "A"
+
+[[step]]
+fault = "cut_link"
+client = "A"
+for = "5s"
+
+[expect]
+A = []
+"#,
+    )
+    .unwrap();
+    let err = check(&scenario).unwrap_err().to_string();
+    assert!(err.contains("step 1"), "{err}");
+    assert!(err.contains("has not logged in yet"), "{err}");
+}
