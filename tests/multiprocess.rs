@@ -255,7 +255,6 @@ fn sigterm_stops_the_server_cleanly_and_clients_notice() {
 }
 
 #[test]
-#[ignore = "needs the connection lifecycle (RECONNECTING, automatic reconnect, session resume) in the RTM core"]
 fn clients_reconnect_after_a_server_restart_and_messages_flow_again() {
     let (mut server, addr) = server("127.0.0.1:0");
     let mut a = peer("alice", &addr);

@@ -2,12 +2,14 @@
 //! reach it through `TcpConnector`. Real time, real sockets, loopback only; every wait is bounded.
 
 use sig2rtm::rtm::{
-    CallEvent, ChannelEvent, ClientConfig, ConnectionChangeReason, ConnectionState, EventStream,
-    LoginErrCode, PeerDelivery, RateLimits, RtmAttribute, RtmClient, RtmEvent, RtmMessage,
-    SendMessageOptions,
+    CallEvent, ChannelEvent, ClientConfig, ConnectionChangeReason, ConnectionState,
+    ConnectionTimers, EventStream, LoginErrCode, PeerDelivery, RateLimits, RtmAttribute, RtmClient,
+    RtmEvent, RtmMessage, SendMessageOptions,
 };
 use sig2rtm::system::{System, SystemConfig};
+use sig2rtm::token::RtmTokenBuilder;
 use sig2rtm::transport::tcp::{ServerConfig, TcpConnector, TcpOptions, TcpServer};
+use sig2rtm::transport::Connector;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -362,14 +364,184 @@ async fn login_fails_in_time_when_the_server_never_answers() {
     hold.abort();
 }
 
+/// Link watching and reconnection 20 times faster than RTM's, so outages take milliseconds.
+fn quick_timers() -> ConnectionTimers {
+    ConnectionTimers {
+        ping_interval: Duration::from_millis(50),
+        link_timeout: Duration::from_millis(100),
+        interrupted_after: Duration::from_millis(200),
+        reconnect_attempt_timeout: Duration::from_millis(200),
+        reconnect_backoff_min: Duration::from_millis(25),
+        reconnect_backoff_max: Duration::from_millis(100),
+    }
+}
+
+fn quick_client(connector: Arc<dyn Connector>) -> RtmClient {
+    RtmClient::builder(APP)
+        .connector(connector)
+        .config(ClientConfig {
+            rate_limits: RateLimits::off(),
+            connection: quick_timers(),
+            ..ClientConfig::default()
+        })
+        .build()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_shutdown_ends_every_link() {
+async fn server_shutdown_sends_clients_reconnecting() {
     let server = server().await;
-    let (alice, mut events) = logged_in(&server, "alice").await;
+    let alice = quick_client(connector(&server));
+    let mut events = alice.subscribe();
+    alice.login("", "alice").await.unwrap();
+    wait_state(&mut events).await; // connecting
+    wait_state(&mut events).await; // connected
     server.shutdown().await;
-    let (state, _) = wait_state(&mut events).await;
-    assert_ne!(state, ConnectionState::Connected);
-    assert_ne!(alice.connection_state(), ConnectionState::Connected);
+    assert_eq!(
+        wait_state(&mut events).await,
+        (
+            ConnectionState::Reconnecting,
+            ConnectionChangeReason::Interrupted
+        )
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(alice.connection_state(), ConnectionState::Reconnecting);
+    alice.release();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_resumes_its_session_and_recovers_messages() {
+    let system = System::new(SystemConfig::default());
+    let first = TcpServer::bind("127.0.0.1:0", system.clone(), ServerConfig::default())
+        .await
+        .unwrap();
+    let addr = first.local_addr();
+    // Bob is in the same system in-process: TCP and in-process clients meet.
+    let bob = RtmClient::builder(APP)
+        .system(&system)
+        .config(ClientConfig {
+            rate_limits: RateLimits::off(),
+            ..ClientConfig::default()
+        })
+        .build()
+        .unwrap();
+    let mut bob_events = bob.subscribe();
+    bob.login("", "bob").await.unwrap();
+    let alice = quick_client(Arc::new(TcpConnector::new(addr.to_string())));
+    let mut alice_events = alice.subscribe();
+    alice.login("", "alice").await.unwrap();
+    let lobby = alice.create_channel("lobby").unwrap();
+    lobby.join().await.unwrap();
+    bob.create_channel("lobby").unwrap().join().await.unwrap();
+
+    // The server goes away; the system keeps Alice's session for its grace time.
+    first.shutdown().await;
+    wait_for(&mut alice_events, |e| {
+        matches!(
+            e,
+            RtmEvent::ConnectionStateChanged {
+                state: ConnectionState::Reconnecting,
+                ..
+            }
+        )
+        .then_some(())
+    })
+    .await;
+    assert_eq!(system.online_users(APP), vec!["alice", "bob"]);
+    // Sent now; answered once Alice is back and has it.
+    let kept = bob.send_message_to_peer(
+        "alice",
+        &RtmMessage::from_text("sent while you were away"),
+        SendMessageOptions::default(),
+    );
+
+    // A server on the same address and system: Alice resumes her session.
+    let _second = TcpServer::bind(addr, system.clone(), ServerConfig::default())
+        .await
+        .unwrap();
+    wait_for(&mut alice_events, |e| {
+        matches!(
+            e,
+            RtmEvent::ConnectionStateChanged {
+                state: ConnectionState::Connected,
+                ..
+            }
+        )
+        .then_some(())
+    })
+    .await;
+    let text = wait_for(&mut alice_events, |e| match e {
+        RtmEvent::MessageFromPeer { message, .. } => Some(message.text().to_string()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(text, "sent while you were away");
+    assert_eq!(kept.await.unwrap(), PeerDelivery::Received);
+    assert!(lobby.is_joined());
+    assert_eq!(system.channel_members(APP, "lobby"), vec!["alice", "bob"]);
+    // Bob never saw Alice leave.
+    for e in bob_events.drain() {
+        assert!(
+            !matches!(
+                e,
+                RtmEvent::Channel {
+                    event: ChannelEvent::MemberLeft { .. },
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_detect_a_cut_network_over_tcp_and_the_client_comes_back() {
+    let server = server().await;
+    let alice = quick_client(connector(&server));
+    let mut events = alice.subscribe();
+    alice.login("", "alice").await.unwrap();
+    wait_state(&mut events).await;
+    wait_state(&mut events).await;
+
+    // The TCP connection stays up, but nothing gets through: only the pings can tell.
+    server.system().cut_user(APP, "alice");
+    let started = std::time::Instant::now();
+    assert_eq!(
+        wait_state(&mut events).await,
+        (
+            ConnectionState::Reconnecting,
+            ConnectionChangeReason::Interrupted
+        )
+    );
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    server.system().restore_user(APP, "alice");
+    assert_eq!(wait_state(&mut events).await.0, ConnectionState::Connected);
+    assert_eq!(server.system().online_users(APP), vec!["alice"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_checked_through_the_server_with_rtm_codes() {
+    const CERT: &str = "fedcba9876543210fedcba9876543210";
+    let system = System::new(SystemConfig {
+        auto_register_apps: false,
+        ..SystemConfig::default()
+    });
+    system.register_app_with_certificate(APP, CERT);
+    let server = TcpServer::bind("127.0.0.1:0", system.clone(), ServerConfig::default())
+        .await
+        .unwrap();
+    let alice = client(&server);
+    let token = RtmTokenBuilder::build(APP, CERT, "alice", system.now_ms() / 1000, 7);
+    alice.login(&token, "alice").await.unwrap();
+    let mallory = client(&server);
+    let err = mallory.login(&token, "mallory").await.unwrap_err();
+    assert_eq!(err.kind(), LoginErrCode::InvalidToken, "{err}");
+    let other = RtmClient::builder("fedcba9876543210fedcba9876543210")
+        .connector(connector(&server))
+        .build()
+        .unwrap();
+    let err = other.login("", "carol").await.unwrap_err();
+    assert_eq!(err.kind(), LoginErrCode::InvalidAppId, "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

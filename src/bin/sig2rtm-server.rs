@@ -250,13 +250,7 @@ fn system_for(settings: &Settings) -> System {
     });
     for app in &settings.apps {
         match &app.certificate {
-            Some(_) => {
-                log::error!(
-                    "App ID {}: certificates are not supported by this build; serving it without tokens",
-                    app.id
-                );
-                system.register_app(&app.id);
-            }
+            Some(certificate) => system.register_app_with_certificate(&app.id, certificate),
             None => system.register_app(&app.id),
         }
     }

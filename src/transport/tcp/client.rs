@@ -7,6 +7,7 @@ use super::wire::{
 use crate::transport::protocol::{Down, Up};
 use crate::transport::{Connector, Link, LinkClosed, LinkSender};
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -164,10 +165,14 @@ enum Outgoing {
     Up(Up),
     /// Close on purpose: the server ends the session at once.
     Bye,
+    /// Drop the connection without a word: the server keeps the session for its grace time,
+    /// for the client to resume on a new link.
+    Abandon,
 }
 
 struct TcpSender {
     tx: UnboundedSender<Outgoing>,
+    abandoned: AtomicBool,
 }
 
 impl LinkSender for TcpSender {
@@ -178,12 +183,19 @@ impl LinkSender for TcpSender {
     fn close(&self) {
         let _ = self.tx.send(Outgoing::Bye);
     }
+
+    fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Release);
+        let _ = self.tx.send(Outgoing::Abandon);
+    }
 }
 
 impl Drop for TcpSender {
-    /// As with an in-process link, dropping the sender closes the link.
+    /// As with an in-process link, dropping the sender closes the link, unless it was abandoned.
     fn drop(&mut self) {
-        let _ = self.tx.send(Outgoing::Bye);
+        if !self.abandoned.load(Ordering::Acquire) {
+            let _ = self.tx.send(Outgoing::Bye);
+        }
     }
 }
 
@@ -205,7 +217,10 @@ impl Connector for TcpConnector {
             self.options.close_linger,
         ));
         Ok(Link {
-            sender: Box::new(TcpSender { tx: up_tx }),
+            sender: Box::new(TcpSender {
+                tx: up_tx,
+                abandoned: AtomicBool::new(false),
+            }),
             receiver: down_rx,
         })
     }
@@ -264,6 +279,7 @@ async fn run_link(
                             encode_frame(&ClientFrame::Bye, &mut out);
                             end = Some(true);
                         }
+                        Outgoing::Abandon => end = Some(false),
                     }
                 }
                 if up_rx.is_closed() && up_rx.is_empty() && end.is_none() {

@@ -161,7 +161,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch
     loop {
         while conns.try_join_next().is_some() {}
         let accepted = tokio::select! {
-            _ = stop.changed() => break,
+            biased;
+            _ = stop.wait_for(|stopped| *stopped) => break,
             a = listener.accept() => a,
         };
         let (stream, peer) = match accepted {
@@ -356,7 +357,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
         let pending = pos < out.len();
         tokio::select! {
             biased;
-            _ = stop.changed() => {
+            _ = stop.wait_for(|stopped| *stopped) => {
                 break close_end(CloseReason::ServerShutdown, "the server is shutting down");
             }
             written = wr.write(&out[pos..]), if pending => match written {
@@ -401,8 +402,22 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
         }
     };
 
-    // The session ends on the system exactly as when an in-process link closes.
-    system.disconnect(conn);
+    // A client that said goodbye, or broke the protocol, ends its session at once (as a closed
+    // in-process link does). A connection that was lost, too slow, or closed by the server's
+    // shutdown leaves its session to the system's presence grace, for the client to resume.
+    let keep_session = match &end {
+        End::Lost(_) => true,
+        End::Bye => false,
+        End::Close(c) => matches!(
+            c.reason,
+            CloseReason::SlowConsumer | CloseReason::ServerShutdown
+        ),
+    };
+    if keep_session {
+        system.link_dropped(conn);
+    } else {
+        system.disconnect(conn);
+    }
     match end {
         End::Lost(why) => log::info!("{peer}: connection lost ({why})"),
         End::Bye => {
