@@ -42,8 +42,10 @@ struct Seen {
 }
 
 impl Seen {
-    /// Waits until `who` has received a callback named `callback` (at most 5 s).
+    /// Waits until `who` has received a callback named `callback`: at most 40 s for a login
+    /// (login2 retries an unreachable system for up to 30 s), 5 s for anything else.
     fn wait(&mut self, who: &str, callback: &str) {
+        let limit = Duration::from_secs(if callback == "onLoginSuccess" { 40 } else { 5 });
         let matches =
             |(name, event): &(&str, LegacyEvent)| *name == who && event.legacy_name() == callback;
         loop {
@@ -51,7 +53,7 @@ impl Seen {
                 self.backlog.remove(i);
                 return;
             }
-            match self.rx.recv_timeout(Duration::from_secs(5)) {
+            match self.rx.recv_timeout(limit) {
                 Ok((name, event)) if FAILURES.contains(&event.legacy_name()) => {
                     eprintln!("FAILED: {name} got {event} while waiting for {callback}");
                     if let Ok(server) = std::env::var("SIG2RTM_SERVER") {
@@ -64,7 +66,10 @@ impl Seen {
                 }
                 Ok(item) => self.backlog.push(item),
                 Err(_) => {
-                    eprintln!("FAILED: no {callback} for {who} within 5 s; stopping");
+                    eprintln!(
+                        "FAILED: no {callback} for {who} within {} s; stopping",
+                        limit.as_secs()
+                    );
                     std::process::exit(1);
                 }
             }

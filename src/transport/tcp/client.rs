@@ -202,9 +202,8 @@ impl Drop for TcpSender {
 #[async_trait::async_trait]
 impl Connector for TcpConnector {
     async fn connect(&self) -> io::Result<Link> {
-        let (rd, wr, reader) = self.open().await.map_err(|e| {
-            io::Error::new(e.kind(), format!("sig2rtm server at {}: {e}", self.addr))
-        })?;
+        // The core names the server when it reports this error (see `describe`).
+        let (rd, wr, reader) = self.open().await?;
         let (up_tx, up_rx) = unbounded_channel();
         let (down_tx, down_rx) = unbounded_channel();
         tokio::spawn(run_link(
