@@ -79,12 +79,25 @@ impl ClientInner {
                 core.outage += 1;
                 core.down_since = Some(core.last_heard.unwrap_or_else(Instant::now));
             }
-            core.wake.notify_one();
-            core.link.take()
+            let link = core.link.take();
+            // A link being tried that closes is the attempt's business (it times out).
+            if link.is_some() {
+                core.wake.notify_one();
+            }
+            link
         };
         if let Some(link) = link {
             log::info!("RTM client: no sign of life from the RTM system; resuming on a new link");
             link.abandon();
+        }
+    }
+
+    /// Forgets the link being tried as `generation`, so that nothing it still delivers (or its
+    /// closing) is taken for the session's.
+    fn retire(&self, generation: u64) {
+        let mut core = self.core.lock();
+        if core.link_generation == generation {
+            core.link_generation += 1;
         }
     }
 
@@ -219,6 +232,7 @@ impl ClientInner {
         );
         if sender.send(Up::Request { id, body: request }).is_err() {
             self.pending.lock().remove(&id);
+            self.retire(generation);
             sender.abandon();
             return Attempt::Failed;
         }
@@ -235,11 +249,13 @@ impl ClientInner {
                 }
             }
             Ok(Ok(Err(failure))) => {
+                self.retire(generation);
                 sender.close();
                 self.on_resume_refused(epoch, token, failure)
             }
             // The attempt's request was dropped: kicked, logged out or released meanwhile.
             Ok(Err(_)) => {
+                self.retire(generation);
                 sender.close();
                 if self.session_is(epoch) {
                     Attempt::Failed
@@ -249,12 +265,7 @@ impl ClientInner {
             }
             Err(_) => {
                 self.pending.lock().remove(&id);
-                {
-                    let mut core = self.core.lock();
-                    if core.link_generation == generation {
-                        core.link_generation += 1;
-                    }
-                }
+                self.retire(generation);
                 sender.abandon();
                 Attempt::Failed
             }
