@@ -228,7 +228,6 @@ impl System {
     /// A network transport saw a link drop without the client closing it (no goodbye): the
     /// session it carried is kept for the presence grace, exactly as for a silent link, so the
     /// client can resume it. (Use [`System::disconnect`] when the client closed the link.)
-    #[allow(dead_code)] // for network transports
     pub(crate) fn link_dropped(&self, conn: ConnId) {
         if let Some(c) = self.inner.state.lock().conns.get_mut(&conn) {
             c.dead = true;
