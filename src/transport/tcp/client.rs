@@ -247,7 +247,17 @@ async fn run_link(
         log::warn!("link to {addr}: {why}");
         return;
     }
+    let mut fresh = false;
     let closing = loop {
+        // Frames just queued wait for one turn of the scheduler, so that what other tasks are
+        // about to send goes out in the same write.
+        if fresh && out.len() - pos < COALESCE_BELOW {
+            fresh = false;
+            tokio::task::yield_now().await;
+            if let Some(flush) = take_outgoing(&mut up_rx, None, &mut out) {
+                break flush;
+            }
+        }
         let pending = pos < out.len();
         tokio::select! {
             biased;
@@ -266,28 +276,10 @@ async fn run_link(
                 }
             },
             up = up_rx.recv() => {
-                let mut next = up;
-                let mut end = None;
-                while let Some(item) = next.take() {
-                    match item {
-                        Outgoing::Up(up) => {
-                            encode_frame(&ClientFrame::Up(up), &mut out);
-                            next = up_rx.try_recv().ok();
-                        }
-                        Outgoing::Bye => {
-                            encode_frame(&ClientFrame::Bye, &mut out);
-                            end = Some(true);
-                        }
-                        Outgoing::Abandon => end = Some(false),
-                    }
-                }
-                if up_rx.is_closed() && up_rx.is_empty() && end.is_none() {
-                    // Unreachable in practice: the sender says Bye or Abandon before it goes.
-                    end = Some(true);
-                }
-                if let Some(flush) = end {
+                if let Some(flush) = take_outgoing(&mut up_rx, Some(up), &mut out) {
                     break flush;
                 }
+                fresh = true;
             },
             read = rd.read_buf(reader.buffer()) => {
                 match read {
@@ -317,6 +309,37 @@ async fn run_link(
         })
         .await;
     }
+}
+
+/// Below this many bytes waiting, a writer lets other tasks add to the batch before writing.
+pub(super) const COALESCE_BELOW: usize = 64 * 1024;
+
+/// Encodes `first` (the result of a `recv`, if any) and everything already queued behind it.
+/// `Some(flush)` when the link must end: flush what is queued first (Bye) or not (Abandon).
+fn take_outgoing(
+    up_rx: &mut UnboundedReceiver<Outgoing>,
+    first: Option<Option<Outgoing>>,
+    out: &mut Vec<u8>,
+) -> Option<bool> {
+    let mut next = match first {
+        Some(None) => return Some(true), // no sender left (it says Bye before it goes)
+        Some(Some(item)) => Some(item),
+        None => up_rx.try_recv().ok(),
+    };
+    while let Some(item) = next.take() {
+        match item {
+            Outgoing::Up(up) => {
+                encode_frame(&ClientFrame::Up(up), out);
+                next = up_rx.try_recv().ok();
+            }
+            Outgoing::Bye => {
+                encode_frame(&ClientFrame::Bye, out);
+                return Some(true);
+            }
+            Outgoing::Abandon => return Some(false),
+        }
+    }
+    None
 }
 
 /// Passes every complete frame on. `Err` says why the link must end.

@@ -2,6 +2,7 @@
 //! machines. Each accepted connection gets one task that reads frames into the system and writes
 //! what the system sends back, through a bounded write buffer.
 
+use super::client::COALESCE_BELOW;
 use super::wire::{
     encode_frame, parse_preamble, preamble, ClientFrame, Close, CloseReason, FrameReader, Hello,
     ServerFrame, Welcome, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
@@ -350,9 +351,28 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
     let mut pos = 0;
     // Frames the client sent right behind its Hello.
     let early = take_frames(&mut reader, system, conn);
+    let slow = || {
+        close_end(
+            CloseReason::SlowConsumer,
+            format!(
+                "more than {} bytes waiting to be read by the client",
+                config.write_buffer
+            ),
+        )
+    };
+    let mut fresh = false;
     let end = loop {
         if let Some(end) = early {
             break end;
+        }
+        // Frames just queued wait for one turn of the scheduler, so that what the system is
+        // about to send this client goes out in the same write.
+        if fresh && out.len() - pos < COALESCE_BELOW {
+            fresh = false;
+            tokio::task::yield_now().await;
+            while let Ok(down) = down_rx.try_recv() {
+                encode_frame(&ServerFrame::Down(down), &mut out);
+            }
         }
         let pending = pos < out.len();
         tokio::select! {
@@ -380,14 +400,9 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
                     encode_frame(&ServerFrame::Down(down), &mut out);
                 }
                 if out.len() - pos > config.write_buffer {
-                    break close_end(
-                        CloseReason::SlowConsumer,
-                        format!(
-                            "more than {} bytes waiting to be read by the client",
-                            config.write_buffer
-                        ),
-                    );
+                    break slow();
                 }
+                fresh = true;
             }
             read = rd.read_buf(reader.buffer()) => {
                 match read {
