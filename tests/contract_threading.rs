@@ -192,7 +192,7 @@ fn contract_t2_callbacks_run_one_at_a_time_in_order_on_one_dedicated_thread() {
     login(&b, "B", &rb);
     b.channel_join("ch");
     until(&rb, |e| matches!(e, LegacyEvent::ChannelUserList { .. }));
-    // Messages from A on several threads at once, while B also gets channel traffic.
+    // A stream of peer messages from A, mixed with B's own queries.
     let n = 300;
     for i in 0..n {
         a.message_instant_send("B", 0, &format!("p{i}"), "");
@@ -558,16 +558,69 @@ async fn contract_t4_pending_invitation_does_not_delay_other_calls() {
     );
 }
 
+/// A connector to `system` whose links lose every login request, so logins time out (6 s) and
+/// login2 retries them.
+struct LosesLogins(sig2rtm::transport::InProcessConnector);
+
+struct LosesLoginsSender(Box<dyn sig2rtm::transport::LinkSender>);
+
+impl sig2rtm::transport::LinkSender for LosesLoginsSender {
+    fn send(
+        &self,
+        up: sig2rtm::transport::protocol::Up,
+    ) -> Result<(), sig2rtm::transport::LinkClosed> {
+        use sig2rtm::transport::protocol::{Request, Up};
+        if matches!(
+            up,
+            Up::Request {
+                body: Request::Login { .. },
+                ..
+            }
+        ) {
+            return Ok(());
+        }
+        self.0.send(up)
+    }
+
+    fn close(&self) {
+        self.0.close()
+    }
+}
+
+#[async_trait::async_trait]
+impl sig2rtm::transport::Connector for LosesLogins {
+    async fn connect(&self) -> std::io::Result<sig2rtm::transport::Link> {
+        let link = self.0.connect().await?;
+        Ok(sig2rtm::transport::Link {
+            sender: Box::new(LosesLoginsSender(link.sender)),
+            receiver: link.receiver,
+        })
+    }
+
+    fn describe(&self) -> String {
+        "a system that loses logins".into()
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn contract_t4_login_retry_does_not_delay_a_message_send() {
     let system = system();
     let (a, ra) = legacy_common::logged_in(&system, "A").await;
     let (_b, rb) = legacy_common::logged_in(&system, "B").await;
-    // C's logins never get an answer: it times out and retries for up to 30 s.
-    let (c, rc) =
-        legacy_common::legacy_with(legacy_common::config(&system).connector(Arc::new(Unreachable)));
+    // C's logins are lost: each times out after 6 s and login2 retries, for up to 30 s.
+    let (c, rc) = legacy_common::legacy_with(legacy_common::config(&system).connector(Arc::new(
+        LosesLogins(sig2rtm::transport::InProcessConnector::new(system.clone())),
+    )));
     c.login2(APP, "C", "_no_need_token", 0, "", 30, 3);
-    legacy_common::settle().await;
+    // Into the first retry.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    assert!(
+        rc.events()
+            .iter()
+            .any(|e| matches!(e, LegacyEvent::Log { txt } if txt.contains("retrying"))),
+        "C is not retrying: {:?}",
+        rc.events()
+    );
     a.message_instant_send("B", 0, "hi", "m1");
     legacy_common::settle().await;
     assert_eq!(
@@ -588,6 +641,25 @@ async fn contract_t4_login_retry_does_not_delay_a_message_send() {
         Some("onMessageSendError(\"c1\", 400)"),
         "{t:?}"
     );
+    // And the retries end as S2 says, after at most 30 s.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let t = legacy_common::transcript(&rc);
+    assert!(t.contains(&"onLoginFailed(201)".to_string()), "{t:?}");
+    assert_eq!(c.get_status(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+#[ignore = "core bug (src/rtm, lifecycle work): RtmClient::login never times out when the \
+            connector never opens a link, so login2 never answers on_login_failed(201)"]
+async fn contract_t1_login_to_a_system_that_never_answers_fails_with_201() {
+    let system = system();
+    let (c, rc) =
+        legacy_common::legacy_with(legacy_common::config(&system).connector(Arc::new(Unreachable)));
+    c.login2(APP, "C", "_no_need_token", 0, "", 30, 3);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let t = legacy_common::transcript(&rc);
+    assert!(t.contains(&"onLoginFailed(201)".to_string()), "{t:?}");
+    assert_eq!(c.get_status(), 0);
 }
 
 // ------------------------------------------------------------------ T5

@@ -193,7 +193,10 @@ impl Adapter {
         mut internal: UnboundedReceiver<(Lane, u64, Continuation)>,
     ) {
         while !self.stopped {
+            // `biased`: when several sources are ready, take them in this fixed order, so the
+            // same flow always gives the same transcript (a random pick would not).
             tokio::select! {
+                biased;
                 command = commands.recv() => match command {
                     Some(Command::Call(method, args)) => self.dispatch(method, args),
                     Some(Command::Destroy) | None => self.destroy(),
@@ -415,8 +418,16 @@ impl Adapter {
         self.stopped = true;
         self.events = None;
         self.held.clear();
+        let session = self.shared.status() != LoginState::NotLogin;
         if let Some(client) = self.shared.client.lock().take() {
-            client.release();
+            // S8: log out first, so the user is offline at once; a bare release counts as a
+            // lost link, which the system may hold open for a reconnect.
+            tokio::spawn(async move {
+                if session {
+                    let _ = client.logout().await;
+                }
+                client.release();
+            });
         }
         self.set_status(LoginState::NotLogin);
     }
