@@ -1041,3 +1041,38 @@ async fn client_link_timers_are_configurable() {
     until_state(&alice, State::Reconnecting, secs(3.0)).await;
     assert!(start.elapsed() <= secs(2.0), "{:?}", start.elapsed());
 }
+
+/// `delay_all` slows every link; `restore_all` lifts cuts and delays of everyone.
+#[tokio::test(start_paused = true)]
+async fn delay_of_everyone_and_restore_all() {
+    let system = system();
+    let (alice, mut alice_events) = quiet(&system, "alice").await;
+    let (bob, _b) = quiet(&system, "bob").await;
+    system.delay_all(Duration::from_millis(200));
+    let start = Instant::now();
+    bob.send_message_to_peer("alice", &RtmMessage::from_text("slow"), plain())
+        .await
+        .unwrap();
+    // bob → system 200 ms, system → alice 200 ms, alice's ack 200 ms, answer to bob 200 ms.
+    assert_eq!(start.elapsed(), Duration::from_millis(800));
+    system.cut_user(APP, "bob");
+    system.cut_all();
+    assert!(system.is_cut(APP, "alice") && system.is_cut(APP, "bob"));
+    system.restore_all();
+    assert!(!system.is_cut(APP, "alice") && !system.is_cut(APP, "bob"));
+    // The links cut meanwhile are dead; the clients replace them quietly (within 4 s, so no
+    // state change), and everything is fast again.
+    sleep(secs(5.0)).await;
+    assert_eq!(alice.connection_state(), State::Connected);
+    assert_eq!(bob.connection_state(), State::Connected);
+    let start = Instant::now();
+    bob.send_message_to_peer("alice", &RtmMessage::from_text("fast"), plain())
+        .await
+        .unwrap();
+    assert!(start.elapsed() < Duration::from_millis(10));
+    settle().await;
+    let got = alice_events.drain();
+    assert!(state_changes(&got).is_empty(), "{got:?}");
+    let texts: Vec<String> = peer_texts(&got).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(texts, vec!["slow", "fast"]);
+}

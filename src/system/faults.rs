@@ -221,6 +221,17 @@ impl System {
             st.faults.delay.insert(who.clone(), delay);
         }
         st.set_link_delay(&who, delay);
+        self.open_delay_lines(&mut st);
+    }
+
+    /// Gives every delayed link its delay queues (so that frames both ways are delayed from
+    /// now on, not only once the client has sent something).
+    fn open_delay_lines(&self, st: &mut State) {
+        for (conn, c) in st.conns.iter_mut() {
+            if !c.delay.is_zero() && c.lines.is_none() {
+                c.lines = Some(self.delay_lines(*conn));
+            }
+        }
     }
 
     /// Adds `delay` each way to every frame on every link (except links of users with a delay
@@ -229,6 +240,7 @@ impl System {
         let mut st = self.faults_state();
         st.faults.all_delay = (!delay.is_zero()).then_some(delay);
         st.refresh_link_delays();
+        self.open_delay_lines(&mut st);
     }
 
     /// Lifts the cut and the delay of `user_id` of `app_id`. Links that were cut stay dead; the
