@@ -109,13 +109,22 @@ impl Report {
     }
 
     /// A throughput row: `n` messages (or deliveries, logins) in `took`.
-    fn rate_row(&mut self, figure: &str, unit: &str, target: Option<f64>, n: u64, took: Duration) {
+    /// `cpu`: the process's CPU time per item over the same runs (robust to other load on
+    /// the machine, which only stretches the wall-clock figure).
+    fn rate_row(
+        &mut self,
+        figure: &str,
+        unit: &str,
+        target: Option<f64>,
+        (n, took): (u64, Duration),
+        cpu: Duration,
+    ) {
         let base = self.handoff(n);
         let rate = n as f64 / took.as_secs_f64();
         self.rows.push(Row {
             figure: figure.into(),
             target: target.map_or("reported".into(), |t| format!("≥ {} {unit}", group(t))),
-            measured: format!("{} {unit}", group(rate)),
+            measured: format!("{} {unit} ({} CPU each)", group(rate), dur(cpu)),
             baseline: format!("{} msg/s", group(n as f64 / base.as_secs_f64())),
             ratio: format!("{:.1}× time", took.as_secs_f64() / base.as_secs_f64()),
             met: target.map(|t| rate >= t),
@@ -175,7 +184,9 @@ fn main() {
     // Memory first, while the heap is still small and clean.
     if wanted("idle") {
         step(&format!("{} idle clients", s.idle_clients));
+        let cpu = cpu_time();
         let idle = idle_clients(&rt, s.idle_clients);
+        let cpu = (cpu_time() - cpu) / idle.clients as u32;
         let per_client = idle.bytes_per_client();
         report.plain_row(
             &format!(
@@ -195,8 +206,8 @@ fn main() {
             "Idle: login rate",
             "logins/s",
             Some(50_000.0),
-            idle.clients as u64,
-            idle.login_time,
+            (idle.clients as u64, idle.login_time),
+            cpu,
         );
     }
 
@@ -204,18 +215,14 @@ fn main() {
     if wanted("core") || wanted("facade") {
         step(&format!("core peer messages 1→1 ×{}", s.peer_messages));
         let peers = CorePeers::new(&rt, 1);
-        let runs: Vec<_> = (0..s.repeats)
-            .map(|_| peers.run(&rt, s.peer_messages))
-            .collect();
-        let n = runs[0].1;
-        let took = median(runs.into_iter().map(|(d, _)| d).collect());
+        let (n, took, cpu) = repeated(s.repeats, || peers.run(&rt, s.peer_messages));
         core_time = Some(took);
         report.rate_row(
             "Peer messages, RTM core, 1 → 1",
             "msg/s",
             Some(2_000_000.0),
-            n,
-            took,
+            (n, took),
+            cpu,
         );
     }
 
@@ -225,17 +232,13 @@ fn main() {
             s.pairs, s.peer_messages
         ));
         let peers = CorePeers::new(&rt, s.pairs);
-        let runs: Vec<_> = (0..s.repeats)
-            .map(|_| peers.run(&rt, s.peer_messages))
-            .collect();
-        let n = runs[0].1;
-        let took = median(runs.into_iter().map(|(d, _)| d).collect());
+        let (n, took, cpu) = repeated(s.repeats, || peers.run(&rt, s.peer_messages));
         report.rate_row(
             &format!("Peer messages, RTM core, {} pairs", group(s.pairs as f64)),
             "msg/s",
             Some(2_000_000.0),
-            n,
-            took,
+            (n, took),
+            cpu,
         );
     }
 
@@ -243,13 +246,14 @@ fn main() {
         let peers = FacadePeers::new(&rt);
         if wanted("facade") {
             step(&format!("facade peer messages 1→1 ×{}", s.peer_messages));
-            let took = median((0..s.repeats).map(|_| peers.run(s.peer_messages)).collect());
+            let (n, took, cpu) =
+                repeated(s.repeats, || (peers.run(s.peer_messages), s.peer_messages));
             report.rate_row(
                 "Peer messages, legacy facade, 1 → 1 (to the receiver's callback thread)",
                 "msg/s",
                 Some(1_000_000.0),
-                s.peer_messages,
-                took,
+                (n, took),
+                cpu,
             );
             if let Some(core) = core_time {
                 let ratio = took.as_secs_f64() / core.as_secs_f64();
@@ -282,9 +286,11 @@ fn main() {
     if wanted("fanout") {
         step(&format!("core fan-out to {} members", s.fanout_members));
         let fan = CoreFanout::new(&rt, s.fanout_members);
+        let cpu = cpu_time();
         let rounds: Vec<_> = (0..s.fanout_rounds).map(|_| fan.run(&rt)).collect();
+        let cpu = cpu_time() - cpu;
         drop(fan);
-        fanout_rows(&mut report, "RTM core", s.fanout_members, rounds);
+        fanout_rows(&mut report, "RTM core", s.fanout_members, rounds, cpu);
     }
 
     if wanted("facade-fanout") {
@@ -297,9 +303,11 @@ fn main() {
                 s.facade_fanout_members
             ));
             let fan = FacadeFanout::new(&rt, s.facade_fanout_members, mode);
+            let cpu = cpu_time();
             let rounds: Vec<_> = (0..s.fanout_rounds).map(|_| fan.run()).collect();
+            let cpu = cpu_time() - cpu;
             drop(fan);
-            fanout_rows(&mut report, label, s.facade_fanout_members, rounds);
+            fanout_rows(&mut report, label, s.facade_fanout_members, rounds, cpu);
         }
     }
 
@@ -357,7 +365,26 @@ fn main() {
     );
 }
 
-fn fanout_rows(report: &mut Report, label: &str, members: usize, rounds: Vec<Duration>) {
+/// Runs a throughput scenario `times` times: messages per run, the median time, and the CPU
+/// time per message over all runs.
+fn repeated(times: usize, mut run: impl FnMut() -> (Duration, u64)) -> (u64, Duration, Duration) {
+    let cpu = cpu_time();
+    let runs: Vec<(Duration, u64)> = (0..times).map(|_| run()).collect();
+    let total: u64 = runs.iter().map(|(_, n)| n).sum();
+    let cpu = (cpu_time() - cpu) / total.max(1) as u32;
+    let n = runs[0].1;
+    (n, median(runs.into_iter().map(|(d, _)| d).collect()), cpu)
+}
+
+/// `cpu`: the process's CPU time over all the rounds.
+fn fanout_rows(
+    report: &mut Report,
+    label: &str,
+    members: usize,
+    rounds: Vec<Duration>,
+    cpu: Duration,
+) {
+    let cpu = cpu / (rounds.len() * members).max(1) as u32;
     let worst = rounds.iter().max().copied().unwrap_or_default();
     let took = median(rounds);
     let base = report.handoff(members as u64);
@@ -369,7 +396,12 @@ fn fanout_rows(report: &mut Report, label: &str, members: usize, rounds: Vec<Dur
             dur(worst)
         ),
         target: "≤ 5 ms (≥ 2,000,000 deliveries/s)".into(),
-        measured: format!("{} ({} deliveries/s)", dur(took), group(rate)),
+        measured: format!(
+            "{} ({} deliveries/s, {} CPU each)",
+            dur(took),
+            group(rate),
+            dur(cpu)
+        ),
         baseline: dur(base),
         ratio: format!("{:.1}× time", took.as_secs_f64() / base.as_secs_f64()),
         met: Some(took <= Duration::from_millis(5)),
