@@ -1,7 +1,7 @@
 //! [`RtmChannel`]: join, leave, channel messages and member lists (RTM `IChannel`).
 
 use super::attributes::ChannelMember;
-use super::client::{ClientInner, Effect};
+use super::client::{ClientInner, Effect, OpFuture, ReplyFuture};
 use super::enums::ConnectionState;
 use super::error::*;
 use super::limits::{Budget, MAX_JOINED_CHANNELS};
@@ -170,15 +170,13 @@ impl RtmChannel {
         message: &RtmMessage,
         _options: SendMessageOptions,
     ) -> impl Future<Output = RtmResult<(), ChannelMessageErrCode>> + Send + 'static {
-        let started = self.start_send_message(message);
-        async move { started?.await }
+        OpFuture::new(self.start_send_message(message), |_| ())
     }
 
     fn start_send_message(
         &self,
         message: &RtmMessage,
-    ) -> RtmResult<impl Future<Output = RtmResult<(), ChannelMessageErrCode>>, ChannelMessageErrCode>
-    {
+    ) -> RtmResult<ReplyFuture, ChannelMessageErrCode> {
         self.check::<ChannelMessageErrCode>()?;
         message
             .check_size()
@@ -193,10 +191,9 @@ impl RtmChannel {
             channel: self.shared.id.clone(),
             message: message.clone(),
         };
-        let reply =
-            self.client
-                .start_op(request, self.client.config.timeouts.channel_message, None);
-        Ok(async move { reply.await.map(|_| ()) })
+        Ok(self
+            .client
+            .start(request, self.client.config.timeouts.channel_message, None))
     }
 
     /// The members (`onGetMembers`), oldest first. At most 512: above that, the 512 who joined

@@ -252,6 +252,129 @@ impl CallError {
     }
 }
 
+/// The reply to one request, waited for within the request's timeout (counted from the first
+/// poll, as `tokio::time::timeout` does).
+///
+/// Written by hand rather than as an `async` block: operation futures wrap it a few times, and
+/// each `async` level kept both its input and the future it awaited, so a peer send's future
+/// had grown to 2.4 KB — copied whenever it moved (into a task, a queue, a `select!`). The timer
+/// is only set when the reply is not already there at the first poll.
+pub(crate) struct ReplyFuture {
+    me: Arc<ClientInner>,
+    state: ReplyState,
+    timeout: Duration,
+    /// Set at the first poll; `None` inside when the timeout is too large to count.
+    deadline: Option<Option<Instant>>,
+    sleep: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+enum ReplyState {
+    Waiting {
+        id: RequestId,
+        rx: oneshot::Receiver<ReplyResult>,
+    },
+    Failed(CallError),
+    Done,
+}
+
+impl Future for ReplyFuture {
+    type Output = Result<Reply, CallError>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        let timeout = this.timeout;
+        let deadline = *this
+            .deadline
+            .get_or_insert_with(|| Instant::now().checked_add(timeout));
+        let id = match &mut this.state {
+            ReplyState::Waiting { id, rx } => {
+                if let Poll::Ready(answer) = std::pin::Pin::new(rx).poll(cx) {
+                    this.state = ReplyState::Done;
+                    return Poll::Ready(match answer {
+                        Err(_) => Err(CallError::LinkLost),
+                        Ok(Ok(reply)) => Ok(reply),
+                        Ok(Err(failure)) => Err(CallError::Failed(failure)),
+                    });
+                }
+                *id
+            }
+            ReplyState::Failed(_) => {
+                let ReplyState::Failed(e) = std::mem::replace(&mut this.state, ReplyState::Done)
+                else {
+                    unreachable!("matched above")
+                };
+                return Poll::Ready(Err(e));
+            }
+            ReplyState::Done => panic!("a request's reply future was polled after it finished"),
+        };
+        let Some(deadline) = deadline else {
+            return Poll::Pending;
+        };
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        this.state = ReplyState::Done;
+        let me = &this.me;
+        me.pending.lock().remove(&id);
+        // Never sent if it was still waiting for the link.
+        me.core
+            .lock()
+            .buffered
+            .retain(|(waiting, _)| *waiting != Some(id));
+        Poll::Ready(Err(CallError::Timeout))
+    }
+}
+
+/// An operation's outcome: its checks' failure, or its reply mapped to the operation's result
+/// with failures in the operation's own code. Small and without an `async` level (see
+/// [`ReplyFuture`]).
+pub(crate) struct OpFuture<C: RtmCode, T> {
+    state: Option<Result<ReplyFuture, RtmError<C>>>,
+    map: fn(Reply) -> T,
+}
+
+impl<C: OpCode, T> OpFuture<C, T> {
+    pub(crate) fn new(started: Result<ReplyFuture, RtmError<C>>, map: fn(Reply) -> T) -> Self {
+        OpFuture {
+            state: Some(started),
+            map,
+        }
+    }
+}
+
+impl<C: OpCode + Unpin, T> Future for OpFuture<C, T> {
+    type Output = Result<T, RtmError<C>>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match this.state.as_mut() {
+            Some(Ok(reply)) => match std::pin::Pin::new(reply).poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(outcome) => {
+                    this.state = None;
+                    Poll::Ready(outcome.map(this.map).map_err(CallError::into_rtm))
+                }
+            },
+            Some(Err(_)) => match this.state.take() {
+                Some(Err(e)) => Poll::Ready(Err(e)),
+                _ => unreachable!("matched above"),
+            },
+            None => panic!("an operation's future was polled after it finished"),
+        }
+    }
+}
+
 impl ClientInner {
     pub(crate) fn emit(&self, event: RtmEvent) {
         let mut listeners = self.listeners.lock();
@@ -331,25 +454,17 @@ impl ClientInner {
         body: Request,
         timeout: Duration,
         effect: Option<Effect>,
-    ) -> impl Future<Output = Result<Reply, CallError>> + Send + 'static {
-        let sent = self.send_request(body, effect);
-        let me = self.clone();
-        async move {
-            let (id, rx) = sent?;
-            match tokio::time::timeout(timeout, rx).await {
-                Err(_) => {
-                    me.pending.lock().remove(&id);
-                    // Never sent if it was still waiting for the link.
-                    me.core
-                        .lock()
-                        .buffered
-                        .retain(|(waiting, _)| *waiting != Some(id));
-                    Err(CallError::Timeout)
-                }
-                Ok(Err(_)) => Err(CallError::LinkLost),
-                Ok(Ok(Ok(reply))) => Ok(reply),
-                Ok(Ok(Err(failure))) => Err(CallError::Failed(failure)),
-            }
+    ) -> ReplyFuture {
+        let state = match self.send_request(body, effect) {
+            Ok((id, rx)) => ReplyState::Waiting { id, rx },
+            Err(e) => ReplyState::Failed(e),
+        };
+        ReplyFuture {
+            me: self.clone(),
+            state,
+            timeout,
+            deadline: None,
+            sleep: None,
         }
     }
 
@@ -391,9 +506,8 @@ impl ClientInner {
         body: Request,
         timeout: Duration,
         effect: Option<Effect>,
-    ) -> impl Future<Output = Result<Reply, RtmError<C>>> + Send + 'static {
-        let reply = self.start(body, timeout, effect);
-        async move { reply.await.map_err(CallError::into_rtm) }
+    ) -> OpFuture<C, Reply> {
+        OpFuture::new(Ok(self.start(body, timeout, effect)), |reply| reply)
     }
 
     /// Closes the current link; pending requests fail.
@@ -1008,7 +1122,13 @@ impl RtmClient {
         message: &RtmMessage,
         options: SendMessageOptions,
     ) -> impl Future<Output = RtmResult<PeerDelivery, PeerMessageErrCode>> + Send + 'static {
-        eager(self.start_send_message_to_peer(peer_id, message, options))
+        OpFuture::new(
+            self.start_send_message_to_peer(peer_id, message, options),
+            |reply| match reply {
+                Reply::PeerSent(d) => d,
+                _ => PeerDelivery::Received,
+            },
+        )
     }
 
     fn start_send_message_to_peer(
@@ -1016,10 +1136,7 @@ impl RtmClient {
         peer_id: &str,
         message: &RtmMessage,
         options: SendMessageOptions,
-    ) -> RtmResult<
-        impl Future<Output = RtmResult<PeerDelivery, PeerMessageErrCode>>,
-        PeerMessageErrCode,
-    > {
+    ) -> RtmResult<ReplyFuture, PeerMessageErrCode> {
         let inner = &self.inner;
         inner.require_session::<PeerMessageErrCode>()?;
         ids::validate("peer id", peer_id)
@@ -1042,13 +1159,7 @@ impl RtmClient {
             message: message.clone(),
             offline: options.enable_offline_messaging,
         };
-        let reply = inner.start_op(request, inner.config.timeouts.peer_message, None);
-        Ok(async move {
-            match reply.await? {
-                Reply::PeerSent(d) => Ok(d),
-                _ => Ok(PeerDelivery::Received),
-            }
-        })
+        Ok(inner.start(request, inner.config.timeouts.peer_message, None))
     }
 
     /// Whether peers are online (ONLINE or OFFLINE; never UNREACHABLE), in the order asked.
