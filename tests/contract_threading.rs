@@ -657,8 +657,6 @@ async fn contract_t4_login_retry_does_not_delay_a_message_send() {
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "core bug (src/rtm, lifecycle work): RtmClient::login never times out when the \
-            connector never opens a link, so login2 never answers on_login_failed(201)"]
 async fn contract_t1_login_to_a_system_that_never_answers_fails_with_201() {
     let system = system();
     let (c, rc) =

@@ -68,6 +68,19 @@ impl Connector for BlackHoleConnector {
     }
 }
 
+/// Never finishes opening a link (a network that swallows the connection attempt).
+struct HangingConnector;
+
+#[async_trait::async_trait]
+impl Connector for HangingConnector {
+    async fn connect(&self) -> std::io::Result<Link> {
+        std::future::pending().await
+    }
+    fn describe(&self) -> String {
+        "unreachable test system".into()
+    }
+}
+
 /// Cannot connect at all.
 struct RefusingConnector;
 
@@ -310,6 +323,24 @@ async fn login_while_logged_in_fails_with_already_logged_in() {
     assert_eq!(err.code(), 8);
     assert_eq!(c.connection_state(), State::Connected);
     assert!(drained_states(&mut events).await.is_empty());
+}
+
+/// The 6 s login timeout also covers opening the link.
+#[tokio::test(start_paused = true)]
+async fn login_times_out_when_the_link_never_opens() {
+    let c = client_with(Arc::new(HangingConnector));
+    let mut events = c.subscribe();
+    let started = Instant::now();
+    let err = c.login("", "alice").await.unwrap_err();
+    assert_eq!(err.kind(), LoginErrCode::Timeout);
+    assert_eq!(started.elapsed(), Duration::from_secs(6));
+    assert_eq!(
+        drained_states(&mut events).await,
+        [
+            (State::Connecting, Reason::Login),
+            (State::Disconnected, Reason::LoginTimeout)
+        ]
+    );
 }
 
 /// A login while the first is still in flight is refused too.

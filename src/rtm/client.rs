@@ -889,9 +889,11 @@ impl RtmClient {
         inner.allow(Budget::Login, LoginErrCode::TooOften, "login")?;
         inner.set_state(ConnectionState::Connecting, ConnectionChangeReason::Login);
 
-        let link = match inner.connector.connect().await {
-            Ok(link) => link,
-            Err(e) => {
+        // The login timeout covers opening the link as well as the login exchange.
+        let deadline = tokio::time::Instant::now() + inner.config.timeouts.login;
+        let link = match tokio::time::timeout_at(deadline, inner.connector.connect()).await {
+            Ok(Ok(link)) => link,
+            Ok(Err(e)) => {
                 inner.set_state(
                     ConnectionState::Disconnected,
                     ConnectionChangeReason::LoginFailure,
@@ -899,6 +901,19 @@ impl RtmClient {
                 return Err(RtmError::new(
                     LoginErrCode::Unknown,
                     format!("cannot reach the {}: {e}", inner.connector.describe()),
+                ));
+            }
+            Err(_) => {
+                inner.set_state(
+                    ConnectionState::Disconnected,
+                    ConnectionChangeReason::LoginTimeout,
+                );
+                return Err(RtmError::new(
+                    LoginErrCode::Timeout,
+                    format!(
+                        "the {} did not open a link within the login timeout",
+                        inner.connector.describe()
+                    ),
                 ));
             }
         };
@@ -951,7 +966,11 @@ impl RtmClient {
             token: (!token.is_empty()).then(|| token.to_string()),
         };
         match inner
-            .start(request, inner.config.timeouts.login, Some(effect))
+            .start(
+                request,
+                deadline.saturating_duration_since(tokio::time::Instant::now()),
+                Some(effect),
+            )
             .await
         {
             Ok(_) => Ok(()),
