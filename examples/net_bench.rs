@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --example net_bench                  # 100 clients, 10k msg/s, 3 s each
 //! cargo run --release --example net_bench -- --clients 100 --rate 10000 --secs 3 --window 32
+//! cargo run --release --example net_bench -- --server 127.0.0.1:9300   # a sig2rtm-server process
 //! ```
 //!
 //! Two measurements per mode:
@@ -14,8 +15,11 @@
 //!   the round trip (send until the sender holds the acknowledgement) and the delivery time (send
 //!   until the receiver's client emits the message), at the 50th and 99th percentiles.
 //!
-//! The server runs in this process on its own runtime and is reached through real loopback TCP
-//! sockets, so serialisation, framing, system calls and wake-ups are all paid.
+//! The server runs in this process on its own runtime (or in its own process with `--server`)
+//! and is reached through real loopback TCP sockets, so serialisation, framing, system calls and
+//! wake-ups are all paid. `--only embedded|tcp` runs one mode; the environment variables `CT` and
+//! `ST` set the client and server runtimes' worker threads (1 each by default, like
+//! `sig2rtm-server`: on a small machine, cross-thread wake-ups cost more than they bring).
 
 use sig2rtm::rtm::{ClientConfig, RateLimits, RtmClient, RtmEvent, RtmMessage, SendMessageOptions};
 use sig2rtm::system::{System, SystemConfig};
@@ -33,6 +37,7 @@ struct Options {
     secs: u64,
     window: usize,
     only: Option<String>,
+    server: Option<String>,
 }
 
 fn options() -> Options {
@@ -42,6 +47,7 @@ fn options() -> Options {
         secs: 3,
         window: 32,
         only: None,
+        server: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
@@ -57,6 +63,7 @@ fn options() -> Options {
             "--secs" => o.secs = v().clamp(1, 60),
             "--window" => o.window = v().max(1) as usize,
             "--only" => o.only = it.next().cloned(),
+            "--server" => o.server = it.next().cloned(),
             other => panic!("unknown option {other}"),
         }
     }
@@ -263,7 +270,7 @@ fn main() {
         std::env::var(var)
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(2usize)
+            .unwrap_or(1usize)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads("CT"))
@@ -300,16 +307,26 @@ fn main() {
         return print_rows(rows);
     }
 
-    let server = server_runtime
-        .block_on(TcpServer::bind(
-            "127.0.0.1:0",
-            System::new(SystemConfig::default()),
-            ServerConfig::default(),
-        ))
-        .unwrap();
-    let tcp: Arc<dyn Connector> = Arc::new(TcpConnector::new(server.local_addr().to_string()));
-    rows.push(runtime.block_on(measure("TCP loopback, one server", tcp, &o)));
-    server_runtime.block_on(server.shutdown());
+    match &o.server {
+        // A server in another process (`sig2rtm-server --listen ADDR`).
+        Some(addr) => {
+            let tcp: Arc<dyn Connector> = Arc::new(TcpConnector::new(addr.clone()));
+            rows.push(runtime.block_on(measure("TCP loopback, server process", tcp, &o)));
+        }
+        None => {
+            let server = server_runtime
+                .block_on(TcpServer::bind(
+                    "127.0.0.1:0",
+                    System::new(SystemConfig::default()),
+                    ServerConfig::default(),
+                ))
+                .unwrap();
+            let tcp: Arc<dyn Connector> =
+                Arc::new(TcpConnector::new(server.local_addr().to_string()));
+            rows.push(runtime.block_on(measure("TCP loopback, one server", tcp, &o)));
+            server_runtime.block_on(server.shutdown());
+        }
+    }
     print_rows(rows);
 }
 

@@ -38,6 +38,8 @@ OPTIONS:
                                 closed [default: 4194304]
     --close-linger-ms MS        time a closing connection has to deliver its last frames
                                 [default: 1000]
+    --threads N                 worker threads [default: 1; the system itself is one lock,
+                                and one thread avoids cross-thread wake-ups]
     -h, --help                  print this help
     -V, --version               print the version
 
@@ -48,6 +50,7 @@ CONFIG FILE (every key optional):
     handshake_timeout_ms = 5000
     write_buffer = 4194304
     close_linger_ms = 1000
+    threads = 1
 
     [[app]]
     id = \"0123456789abcdef0123456789abcdef\"
@@ -70,6 +73,7 @@ struct Settings {
     listen: String,
     apps: Vec<AppSpec>,
     server: ServerConfig,
+    threads: usize,
 }
 
 impl Default for Settings {
@@ -78,6 +82,7 @@ impl Default for Settings {
             listen: "127.0.0.1:9300".into(),
             apps: Vec::new(),
             server: ServerConfig::default(),
+            threads: 1,
         }
     }
 }
@@ -127,6 +132,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             }
             "--write-buffer" => settings.server.write_buffer = number(name, &value()?)?,
             "--close-linger-ms" => settings.server.close_linger = millis(name, &value()?)?,
+            "--threads" => settings.threads = number(name, &value()?)?,
             other => return Err(format!("unknown option {other} (see --help)")),
         }
     }
@@ -184,6 +190,7 @@ fn apply_file(settings: &mut Settings, path: &Path) -> Result<(), String> {
                 settings.server.handshake_timeout = Duration::from_millis(int()? as u64)
             }
             "write_buffer" => settings.server.write_buffer = int()?,
+            "threads" => settings.threads = int()?,
             "close_linger_ms" => {
                 settings.server.close_linger = Duration::from_millis(int()? as u64)
             }
@@ -240,6 +247,9 @@ fn check(settings: &Settings) -> Result<(), String> {
                 .into(),
         );
     }
+    if !(1..=256).contains(&settings.threads) {
+        return Err("--threads takes 1 to 256".into());
+    }
     Ok(())
 }
 
@@ -276,6 +286,7 @@ fn main() -> ExitCode {
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(settings.threads)
         .enable_all()
         .build()
     {
@@ -382,12 +393,15 @@ mod tests {
             &format!("--app={APP}:{CERT}"),
             "--max-connections",
             "7",
+            "--threads",
+            "2",
             "--handshake-timeout-ms=250",
         ]);
         assert_eq!(s.listen, "127.0.0.1:0");
         assert_eq!(s.apps.len(), 2);
         assert_eq!(s.apps[1].certificate.as_deref(), Some(CERT));
         assert_eq!(s.server.max_connections, 7);
+        assert_eq!(s.threads, 2);
         assert_eq!(s.server.handshake_timeout, Duration::from_millis(250));
     }
 
@@ -428,6 +442,7 @@ mod tests {
             &["--listen"],
             &["--frobnicate"],
             &["--max-frame", "10"],
+            &["--threads", "0"],
         ] {
             assert!(parse_args(&args(bad)).is_err(), "{bad:?}");
         }
