@@ -1221,3 +1221,26 @@ async fn attribute_calls_of_a_released_client_fail_with_not_initialized() {
         6,
     );
 }
+
+/// A session that ends as ABORTED (kicked by a login of the same user elsewhere) takes its
+/// local user attributes with it: the new session starts with none.
+#[tokio::test(start_paused = true)]
+async fn local_user_attributes_end_with_a_session_kicked_by_a_remote_login() {
+    let system = system();
+    let (first, _) = logged_in(&system, "alice").await;
+    let (bob, _) = logged_in(&system, "bob").await;
+    first
+        .set_local_user_attributes(&[attr("a", "1")])
+        .await
+        .unwrap();
+    assert_eq!(seen(&bob, "alice").await, kv(&[("a", "1")]));
+
+    let (second, _) = logged_in(&system, "alice").await;
+    settle().await;
+    assert_eq!(
+        first.connection_state(),
+        sig2rtm::rtm::ConnectionState::Aborted
+    );
+    assert!(seen(&bob, "alice").await.is_empty());
+    assert!(seen(&second, "alice").await.is_empty());
+}

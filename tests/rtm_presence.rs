@@ -751,3 +751,38 @@ async fn unanswered_subscribe_fails_with_timeout_after_ten_seconds() {
         .unwrap_err();
     assert_eq!(err.code(), 4);
 }
+
+// ---------------------------------------------------------------------------------------------
+// What a query reports, compared with what subscribers see
+
+/// A peer whose link went silent is UNREACHABLE for its subscribers, yet a query reports it
+/// ONLINE: queries only ever answer ONLINE or OFFLINE.
+#[tokio::test(start_paused = true)]
+async fn query_reports_an_unreachable_peer_as_online() {
+    let system = common::system();
+    let (_alice, _a) = logged_in(&system, "alice").await;
+    let (bob, mut bob_events) = watcher(&system, "bob").await;
+    bob.subscribe_peers_online_status(&["alice"]).await.unwrap();
+    status_changes(&mut bob_events).await;
+
+    system.cut_user_for(APP, "alice", Duration::from_secs(20));
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(
+        status_changes(&mut bob_events).await,
+        vec![expect(&[("alice", PeerOnlineState::Unreachable)])]
+    );
+    let answer = bob.query_peers_online_status(&["alice"]).await.unwrap();
+    assert_eq!(pairs(&answer), expect(&[("alice", Online)]));
+}
+
+/// `PeerOnlineStatus::is_online` (RTM's deprecated `isOnline`) is true for ONLINE only.
+#[test]
+fn peer_online_status_is_online_only_for_the_online_state() {
+    let status = |online_state| PeerOnlineStatus {
+        peer_id: "alice".into(),
+        online_state,
+    };
+    assert!(status(Online).is_online());
+    assert!(!status(PeerOnlineState::Unreachable).is_online());
+    assert!(!status(Offline).is_online());
+}

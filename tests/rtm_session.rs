@@ -1163,3 +1163,87 @@ async fn logout_before_the_link_opens_cancels_the_login() {
     c.login("", "alice").await.unwrap();
     assert_eq!(system.online_users(APP), vec!["alice".to_string()]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Event subscribers (addEventHandler / removeEventHandler)
+
+/// What a stream holds now, as comparable text.
+async fn debug_events(events: &mut sig2rtm::rtm::EventStream) -> Vec<String> {
+    settle().await;
+    events.drain().iter().map(|e| format!("{e:?}")).collect()
+}
+
+/// Two subscribers of one client (`addEventHandler` twice) see the same events in the same
+/// order: connection states, a peer message and channel events.
+#[tokio::test(start_paused = true)]
+async fn every_event_stream_of_a_client_gets_every_event_in_the_same_order() {
+    let system = common::system();
+    let alice = client(&system);
+    let mut first = alice.subscribe();
+    let mut second = alice.subscribe();
+    alice.login("", "alice").await.unwrap();
+    let (bob, _bob_events) = logged_in(&system, "bob").await;
+    bob.send_message_to_peer(
+        "alice",
+        &RtmMessage::from_text("hi"),
+        SendMessageOptions::default(),
+    )
+    .await
+    .unwrap();
+    alice.create_channel("room").unwrap().join().await.unwrap();
+
+    let seen_first = debug_events(&mut first).await;
+    let seen_second = debug_events(&mut second).await;
+    assert_eq!(seen_first, seen_second);
+    assert!(seen_first.len() >= 4, "{seen_first:?}");
+    assert!(seen_first.iter().any(|e| e.contains("MessageFromPeer")));
+    assert!(seen_first.iter().any(|e| e.contains("MemberCountUpdated")));
+}
+
+/// A subscriber added after login gets what happens from then on, not the login's events.
+#[tokio::test(start_paused = true)]
+async fn an_event_stream_subscribed_later_gets_only_later_events() {
+    let system = common::system();
+    let (alice, _early) = logged_in(&system, "alice").await;
+    settle().await;
+    let mut late = alice.subscribe();
+    assert!(debug_events(&mut late).await.is_empty());
+
+    alice.logout().await.unwrap();
+    settle().await;
+    assert_eq!(
+        state_changes(&late.drain()),
+        vec![(State::Disconnected, Reason::Logout)]
+    );
+}
+
+/// Dropping one subscriber's stream (`removeEventHandler`) does not disturb the others.
+#[tokio::test(start_paused = true)]
+async fn dropping_an_event_stream_leaves_the_other_streams_receiving() {
+    let system = common::system();
+    let alice = client(&system);
+    let dropped = alice.subscribe();
+    let mut kept = alice.subscribe();
+    alice.login("", "alice").await.unwrap();
+    settle().await;
+    kept.drain();
+    drop(dropped);
+
+    let (bob, _bob_events) = logged_in(&system, "bob").await;
+    bob.send_message_to_peer(
+        "alice",
+        &RtmMessage::from_text("still there?"),
+        SendMessageOptions::default(),
+    )
+    .await
+    .unwrap();
+    settle().await;
+    let got = kept.drain();
+    assert!(
+        got.iter().any(|e| matches!(
+            e,
+            RtmEvent::MessageFromPeer { message, .. } if message.text() == "still there?"
+        )),
+        "{got:?}"
+    );
+}
