@@ -92,7 +92,9 @@ impl RtmClientBuilder {
     }
 
     /// Creates the client. Fails with `INVALID_APP_ID` (3) when the App ID is not 32 letters
-    /// or digits.
+    /// or digits. Without [`Self::system`] or [`Self::connector`], the client reaches the
+    /// server named by `SIG2RTM_SERVER` (`host:port`) when that is set, otherwise the
+    /// process-wide embedded system ([`crate::transport::default_connector`]).
     #[doc(alias = "createInstance")]
     #[doc(alias = "initialize")]
     pub fn build(self) -> RtmResult<RtmClient, InitErrCode> {

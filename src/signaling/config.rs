@@ -72,7 +72,9 @@ impl fmt::Debug for SignalingConfig {
 }
 
 impl SignalingConfig {
-    /// Reach this in-process RTM system (default: the process-wide embedded one).
+    /// Reach this in-process RTM system (default: the `sig2rtm-server` named by the
+    /// `SIG2RTM_SERVER` environment variable when it is set, otherwise the process-wide embedded
+    /// system).
     pub fn system(mut self, system: &System) -> Self {
         self.system = Some(system.clone());
         self.connector = None;
