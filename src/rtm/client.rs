@@ -102,18 +102,20 @@ impl RtmClientBuilder {
         let connector = self
             .connector
             .unwrap_or_else(crate::transport::default_connector);
-        Ok(RtmClient {
+        let client = RtmClient {
             inner: Arc::new(ClientInner {
                 app_id: self.app_id,
                 connector,
                 config: self.config,
                 core: Mutex::new(Core::default()),
                 listeners: Mutex::new(Vec::new()),
-                pending: Mutex::new(HashMap::new()),
+                pending: Mutex::new(ids::IdMap::default()),
                 next_request: AtomicU64::new(1),
                 limiter: Mutex::new(RateLimiter::default()),
             }),
-        })
+        };
+        super::service::register(&client.inner);
+        Ok(client)
     }
 }
 
@@ -135,7 +137,7 @@ pub(crate) struct ClientInner {
     pub(crate) config: ClientConfig,
     pub(crate) core: Mutex<Core>,
     listeners: Mutex<Vec<UnboundedSender<RtmEvent>>>,
-    pub(crate) pending: Mutex<HashMap<RequestId, Pending>>,
+    pub(crate) pending: Mutex<ids::IdMap<RequestId, Pending>>,
     pub(crate) next_request: AtomicU64,
     limiter: Mutex<RateLimiter>,
 }
@@ -288,10 +290,6 @@ impl Future for ReplyFuture {
     ) -> std::task::Poll<Self::Output> {
         use std::task::Poll;
         let this = self.get_mut();
-        let timeout = this.timeout;
-        let deadline = *this
-            .deadline
-            .get_or_insert_with(|| Instant::now().checked_add(timeout));
         let id = match &mut this.state {
             ReplyState::Waiting { id, rx } => {
                 if let Poll::Ready(answer) = std::pin::Pin::new(rx).poll(cx) {
@@ -313,6 +311,11 @@ impl Future for ReplyFuture {
             }
             ReplyState::Done => panic!("a request's reply future was polled after it finished"),
         };
+        // The clock is read only when the reply is not there at the first poll.
+        let timeout = this.timeout;
+        let deadline = *this
+            .deadline
+            .get_or_insert_with(|| Instant::now().checked_add(timeout));
         let Some(deadline) = deadline else {
             return Poll::Pending;
         };
@@ -380,7 +383,20 @@ impl<C: OpCode + Unpin, T> Future for OpFuture<C, T> {
 impl ClientInner {
     pub(crate) fn emit(&self, event: RtmEvent) {
         let mut listeners = self.listeners.lock();
-        listeners.retain(|l| l.send(event.clone()).is_ok());
+        // Copies for all but the last listener, which takes the event itself (with one
+        // listener, as the legacy facade has, nothing is copied).
+        let mut event = Some(event);
+        let last = listeners.len().saturating_sub(1);
+        let mut i = 0;
+        listeners.retain(|l| {
+            let this = if i == last {
+                event.take()
+            } else {
+                event.clone()
+            };
+            i += 1;
+            this.is_some_and(|e| l.send(e).is_ok())
+        });
     }
 
     pub(crate) fn set_state(&self, state: ConnectionState, reason: ConnectionChangeReason) {
@@ -573,13 +589,15 @@ impl ClientInner {
                 // next ping.
                 let mut next = Some(first);
                 let mut urgent = false;
+                // One clock read per batch: every frame of it has arrived by now.
+                let heard = Instant::now();
                 while let Some(down) = next {
                     {
                         let mut core = inner.core.lock();
                         if core.link_generation != generation {
                             return;
                         }
-                        core.last_heard = Some(Instant::now());
+                        core.last_heard = Some(heard);
                     }
                     urgent |= matches!(
                         down,
@@ -735,7 +753,11 @@ impl ClientInner {
                 // Re-delivered after a reconnection: what was already received is skipped.
                 let fresh = {
                     let mut core = self.core.lock();
-                    let seen = core.channel_seen.entry(channel.clone()).or_default();
+                    // Looked up before inserting, so the channel id is only copied once.
+                    let seen = match core.channel_seen.get_mut(&channel) {
+                        Some(seen) => seen,
+                        None => core.channel_seen.entry(channel.clone()).or_default(),
+                    };
                     let fresh = seq > *seen;
                     if fresh {
                         *seen = seq;

@@ -81,3 +81,29 @@ pub fn check_app_id(app_id: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// Hashes the numbers this process hands out itself (request ids, link ids) with one
+/// multiplication. Nobody outside can choose them, so SipHash's defence against chosen keys buys
+/// nothing there, and those maps are looked up several times per message.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// A map keyed by numbers this process hands out (see [`IdHasher`]).
+pub(crate) type IdMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;

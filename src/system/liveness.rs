@@ -43,8 +43,8 @@ impl System {
                 }
                 let reachable = st
                     .apps
-                    .get(&app)
-                    .and_then(|a| a.users.get(&user))
+                    .get(&*app)
+                    .and_then(|a| a.users.get(&*user))
                     .is_some_and(|u| u.reachable);
                 if reachable && silent >= config.unreachable_after {
                     self.set_reachable(st, &app, &user, false);
@@ -72,15 +72,17 @@ impl System {
             return;
         };
         c.last_heard = tokio::time::Instant::now();
-        let Some((app, user)) = c.session.clone() else {
+        let Some((app, user)) = &c.session else {
             return;
         };
+        // Looked up in place: this runs for every frame.
         let unreachable = st
             .apps
-            .get(&app)
-            .and_then(|a| a.users.get(&user))
+            .get(&**app)
+            .and_then(|a| a.users.get(&**user))
             .is_some_and(|u| u.conn == conn && !u.reachable);
         if unreachable {
+            let (app, user) = (app.clone(), user.clone());
             self.set_reachable(st, &app, &user, true);
         }
     }

@@ -329,8 +329,8 @@ impl System {
                 user: user.clone(),
                 session: st
                     .apps
-                    .get(&app)
-                    .and_then(|a| a.users.get(&user))
+                    .get(&*app)
+                    .and_then(|a| a.users.get(&*user))
                     .map_or(0, |u| u.session),
                 id,
             };
@@ -348,7 +348,6 @@ impl System {
         body: Request,
         after: &mut Vec<(ConnId, Event)>,
     ) -> Result<Reply, Failure> {
-        let (app, user) = (app.to_string(), user.to_string());
         match body {
             Request::Login { .. } | Request::Resume(_) | Request::SendPeer { .. } => {
                 unreachable!("handled by request()")
@@ -357,46 +356,46 @@ impl System {
                 self.end_session(st, conn, SessionEnd::Logout);
                 Ok(Reply::Done)
             }
-            Request::RenewToken { token } => self.renew_token(st, &app, &user, token),
-            Request::QueryOnline { peers } => Ok(self.query_online(st, &app, peers)),
-            Request::Subscribe { peers } => self.subscribe(st, &app, &user, peers, after),
-            Request::Unsubscribe { peers } => Ok(self.unsubscribe(st, &app, &user, peers)),
-            Request::UserAttributes(op) => self.user_attributes(st, &app, &user, op),
+            Request::RenewToken { token } => self.renew_token(st, app, user, token),
+            Request::QueryOnline { peers } => Ok(self.query_online(st, app, peers)),
+            Request::Subscribe { peers } => self.subscribe(st, app, user, peers, after),
+            Request::Unsubscribe { peers } => Ok(self.unsubscribe(st, app, user, peers)),
+            Request::UserAttributes(op) => self.user_attributes(st, app, user, op),
             Request::GetUserAttributes { user: of, keys } => {
-                self.get_user_attributes(st, &app, &of, keys)
+                self.get_user_attributes(st, app, &of, keys)
             }
             Request::ChannelAttributes {
                 channel,
                 op,
                 notify,
-            } => self.channel_attributes(st, &app, &user, channel, op, notify),
+            } => self.channel_attributes(st, app, user, channel, op, notify),
             Request::GetChannelAttributes { channel, keys } => {
-                Ok(self.get_channel_attributes(st, &app, &channel, keys))
+                Ok(self.get_channel_attributes(st, app, &channel, keys))
             }
-            Request::MemberCount { channels } => Ok(self.member_counts(st, &app, channels)),
-            Request::Join { channel } => self.join(st, &app, &user, channel, after),
-            Request::Leave { channel } => self.leave(st, &app, &user, &channel),
+            Request::MemberCount { channels } => Ok(self.member_counts(st, app, channels)),
+            Request::Join { channel } => self.join(st, app, user, channel, after),
+            Request::Leave { channel } => self.leave(st, app, user, &channel),
             Request::SendChannel { channel, message } => {
-                self.send_channel(st, &app, &user, &channel, message)
+                self.send_channel(st, app, user, &channel, message)
             }
-            Request::GetMembers { channel } => self.get_members(st, &app, &user, &channel),
+            Request::GetMembers { channel } => self.get_members(st, app, user, &channel),
             Request::Invite {
                 call_id,
                 callee,
                 content,
                 channel_id,
-            } => Ok(self.invite(st, &app, &user, call_id, callee, content, channel_id)),
-            Request::CancelInvite { call_id } => self.cancel_invite(st, &app, &user, call_id),
+            } => Ok(self.invite(st, app, user, call_id, callee, content, channel_id)),
+            Request::CancelInvite { call_id } => self.cancel_invite(st, app, user, call_id),
             Request::AcceptInvite {
                 caller,
                 call_id,
                 response,
-            } => self.accept_invite(st, &app, &user, caller, call_id, response),
+            } => self.accept_invite(st, app, user, caller, call_id, response),
             Request::RefuseInvite {
                 caller,
                 call_id,
                 response,
-            } => self.refuse_invite(st, &app, &user, caller, call_id, response, after),
+            } => self.refuse_invite(st, app, user, caller, call_id, response, after),
         }
     }
 

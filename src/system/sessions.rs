@@ -71,7 +71,7 @@ impl System {
             .insert(user_id.clone(), User::new(conn, session, token.clone()));
         app.last_token.insert(user_id.clone(), token);
         if let Some(c) = st.conns.get_mut(&conn) {
-            c.session = Some((app_id.clone(), user_id.clone()));
+            c.session = Some((app_id.as_str().into(), user_id.as_str().into()));
         }
         // Watchers saw nothing of a remote login, unless the old session had gone unreachable.
         if !matches!(previous, Some((_, true))) {
@@ -182,7 +182,7 @@ impl System {
                 .collect()
         };
         if let Some(c) = st.conns.get_mut(&conn) {
-            c.session = Some((app_id.clone(), user_id.clone()));
+            c.session = Some((app_id.as_str().into(), user_id.as_str().into()));
         }
         if old != conn {
             // The old link is done with: what is still in flight on it is lost.
@@ -270,7 +270,7 @@ impl System {
                 .insert(user_id.clone());
         }
         if let Some(c) = st.conns.get_mut(&conn) {
-            c.session = Some((app_id.clone(), user_id.clone()));
+            c.session = Some((app_id.as_str().into(), user_id.as_str().into()));
         }
         let peers: Vec<(String, PeerOnlineState)> = subscriptions
             .iter()
@@ -405,7 +405,7 @@ impl System {
                 self.inner.config.offline_cache_per_user,
             ),
         }
-        let Some(user) = st.app(&app_id).users.remove(&user_id) else {
+        let Some(user) = st.app(&app_id).users.remove(&*user_id) else {
             return;
         };
         for channel in &user.channels {
@@ -414,7 +414,7 @@ impl System {
         let app = st.app(&app_id);
         for target in &user.subscriptions {
             if let Some(w) = app.watchers.get_mut(target) {
-                w.remove(&user_id);
+                w.remove(&*user_id);
             }
         }
         if how != SessionEnd::Kicked(KickReason::RemoteLogin) {

@@ -7,6 +7,7 @@ use crate::transport::protocol::{
     CallId, ChannelSeq, Down, Event, RequestId, SessionId, StreamSeq,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
@@ -18,15 +19,16 @@ pub(super) struct State {
     /// Channel message numbers increase across the whole system, so a channel emptied and made
     /// again never reuses a number a client has already seen.
     pub next_channel_message: ChannelSeq,
-    pub conns: HashMap<ConnId, Conn>,
+    pub conns: crate::rtm::ids::IdMap<ConnId, Conn>,
     pub apps: HashMap<String, App>,
     pub faults: Faults,
 }
 
 pub(super) struct Conn {
     pub down: UnboundedSender<Down>,
-    /// (app id, user id) once logged in.
-    pub session: Option<(String, String)>,
+    /// (app id, user id) once logged in. Shared strings: every frame of the link looks them
+    /// up, and a copy of them costs a reference count, not two allocations.
+    pub session: Option<(Arc<str>, Arc<str>)>,
     /// When the system last received a frame on this link.
     pub last_heard: Instant,
     /// (app id, user id) this link spoke for in its first login or resume, whether it worked
@@ -149,7 +151,7 @@ pub(super) struct Outgoing {
 
 /// A peer send whose answer waits for the receiver.
 pub(super) struct PendingReply {
-    pub user: String,
+    pub user: Arc<str>,
     pub session: SessionId,
     pub id: RequestId,
 }
@@ -288,7 +290,7 @@ impl State {
         self.apps.get(app)?.users.get(user).map(|u| u.conn)
     }
 
-    pub fn session_of(&self, conn: ConnId) -> Option<(String, String)> {
+    pub fn session_of(&self, conn: ConnId) -> Option<(Arc<str>, Arc<str>)> {
         self.conns.get(&conn)?.session.clone()
     }
 

@@ -116,7 +116,7 @@ impl State {
         let conn = self
             .apps
             .get(app)
-            .and_then(|a| a.users.get(&reply.user))
+            .and_then(|a| a.users.get(&*reply.user))
             .filter(|u| u.session == reply.session)
             .map(|u| u.conn);
         if let Some(conn) = conn {
