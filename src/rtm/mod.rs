@@ -23,6 +23,7 @@ mod events;
 pub mod ids;
 pub mod limits;
 mod message;
+mod service;
 
 pub use attributes::{
     ChannelAttribute, ChannelAttributeOptions, ChannelMember, ChannelMemberCount, PeerOnlineStatus,
@@ -39,4 +40,8 @@ pub use limits::RateLimits;
 pub use message::{
     MessagePayload, PeerDelivery, RtmMessage, SendMessageOptions, END_CALL_PREFIX,
     MAX_MESSAGE_BYTES,
+};
+pub use service::{
+    rtm_service_context, set_rtm_service_context, AreaCode, RtmServiceContext,
+    SetRtmServiceContextErrCode,
 };
