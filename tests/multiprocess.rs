@@ -10,20 +10,25 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// The legacy_peer example next to this test's binary, built first if it is not there yet.
-fn peer_binary() -> PathBuf {
+/// An example next to this test's binary (`cargo test` builds them), built first if it is not
+/// there yet.
+fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
-    let path = dir.join("examples").join("legacy_peer");
+    let path = dir.join("examples").join(name);
     if !path.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--example", "legacy_peer"])
+            .args(["build", "--example", name])
             .status()
             .unwrap();
-        assert!(status.success(), "building the legacy_peer example");
+        assert!(status.success(), "building the {name} example");
     }
     path
+}
+
+fn peer_binary() -> PathBuf {
+    example("legacy_peer")
 }
 
 /// A child process whose stdout lines are collected as they come.
@@ -273,4 +278,48 @@ fn clients_reconnect_after_a_server_restart_and_messages_flow_again() {
     a.send("send bob after the restart");
     a.expect("onMessageSendSuccess(");
     b.expect("onMessageInstantReceive(\"alice\", 0, \"after the restart\")");
+}
+
+#[test]
+fn the_quickstart_runs_unchanged_against_a_server() {
+    let (server, addr) = server("127.0.0.1:0");
+    let out = Command::new(example("quickstart"))
+        .env("SIG2RTM_SERVER", &addr)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("[alice] onLoginSuccess("), "{stdout}");
+    assert!(stdout.contains("[bob] onInviteEndByPeer("), "{stdout}");
+    assert!(stdout.trim_end().ends_with("done"), "{stdout}");
+    drop(server);
+}
+
+#[test]
+fn the_quickstart_reports_a_failed_login_when_the_server_is_unreachable() {
+    // A port that refuses connections: bound, then released.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let started = Instant::now();
+    let out = Command::new(example("quickstart"))
+        .env("SIG2RTM_SERVER", &addr)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("[alice] onLoginFailed(201)"), "{stdout}");
+    assert!(!stdout.contains("onLoginSuccess"), "{stdout}");
+    assert!(
+        stderr.contains("FAILED") && stderr.contains(&addr),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
 }
