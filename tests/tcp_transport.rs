@@ -543,16 +543,3 @@ async fn tokens_are_checked_through_the_server_with_rtm_codes() {
     let err = other.login("", "carol").await.unwrap_err();
     assert_eq!(err.kind(), LoginErrCode::InvalidAppId, "{err}");
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sig2rtm_server_variable_points_default_clients_at_the_server() {
-    let server = server().await;
-    // Only this test builds clients without a connector, so the variable affects nothing else.
-    std::env::set_var("SIG2RTM_SERVER", server.local_addr().to_string());
-    let c = RtmClient::new(APP).unwrap();
-    std::env::remove_var("SIG2RTM_SERVER");
-    c.login("", "env-user").await.unwrap();
-    assert_eq!(server.system().online_users(APP), vec!["env-user"]);
-    // The embedded system did not see it.
-    assert!(System::global().online_users(APP).is_empty());
-}
