@@ -145,8 +145,13 @@ fn server(listen: &str) -> (Proc, String) {
 
 /// Sends SIGTERM to `p` (by its pid) and checks it exits cleanly.
 fn terminate(p: &mut Proc) {
+    signal(p, "-TERM");
+}
+
+/// Sends `sig` (`-TERM`, `-INT`) to `p` by its pid and checks it exits with status 0.
+fn signal(p: &mut Proc, sig: &str) {
     let status = Command::new("kill")
-        .args(["-TERM", &p.pid().to_string()])
+        .args([sig, &p.pid().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
@@ -241,7 +246,9 @@ fn f6_call_invite_accept_end_across_processes() {
 }
 
 #[test]
-fn sigterm_stops_the_server_cleanly_and_clients_notice() {
+fn sigterm_and_sigint_stop_the_server_cleanly_and_clients_notice() {
+    let (mut other, _) = server("127.0.0.1:0");
+    signal(&mut other, "-INT");
     let (mut server, addr) = server("127.0.0.1:0");
     let a = peer("alice", &addr);
     terminate(&mut server);
