@@ -158,7 +158,7 @@ fn signal(p: &mut Proc, sig: &str) {
     let exit = p.wait_exit();
     assert!(
         exit.success(),
-        "the server exits with status 0 on SIGTERM, got {exit}"
+        "the server exits with status 0 on {sig}, got {exit}"
     );
 }
 

@@ -1,8 +1,8 @@
 //! The client side of the TCP transport: [`TcpConnector`] opens links to a `sig2rtm-server`.
 
 use super::wire::{
-    encode_frame, parse_preamble, preamble, ClientFrame, FrameReader, Hello, ServerFrame,
-    DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
+    encode_frame, parse_preamble, preamble, release_burst, ClientFrame, FrameReader, Hello,
+    ServerFrame, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
 };
 use crate::transport::protocol::{Down, Up};
 use crate::transport::{Connector, Link, LinkClosed, LinkSender};
@@ -240,7 +240,7 @@ async fn run_link(
     addr: String,
     linger: Duration,
 ) {
-    let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
+    let mut out: Vec<u8> = Vec::new();
     let mut pos = 0;
     // Frames already in with the Welcome.
     if let Err(why) = deliver(&mut reader, &down_tx) {
@@ -265,7 +265,7 @@ async fn run_link(
                 Ok(n) if n > 0 => {
                     pos += n;
                     if pos == out.len() {
-                        out.clear();
+                        release_burst(&mut out);
                         pos = 0;
                     }
                 }

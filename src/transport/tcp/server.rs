@@ -4,8 +4,8 @@
 
 use super::client::COALESCE_BELOW;
 use super::wire::{
-    encode_frame, parse_preamble, preamble, ClientFrame, Close, CloseReason, FrameReader, Hello,
-    ServerFrame, Welcome, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
+    encode_frame, parse_preamble, preamble, release_burst, ClientFrame, Close, CloseReason,
+    FrameReader, Hello, ServerFrame, Welcome, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
 };
 use crate::system::{ConnId, System};
 use std::io;
@@ -308,7 +308,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
     let config = &shared.config;
     let (mut rd, mut wr) = stream.into_split();
     let mut reader = FrameReader::new(config.max_frame);
-    let mut out = Vec::with_capacity(16 * 1024);
+    let mut out = Vec::new();
 
     let hello = match tokio::time::timeout(
         config.handshake_timeout,
@@ -385,7 +385,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
                 Ok(n) => {
                     pos += n;
                     if pos == out.len() {
-                        out.clear();
+                        release_burst(&mut out);
                         pos = 0;
                     }
                 }

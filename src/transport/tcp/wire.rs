@@ -155,6 +155,15 @@ impl FrameError {
     }
 }
 
+/// Empties a buffer, giving back the memory a burst left behind, so that thousands of idle
+/// connections hold little.
+pub(crate) fn release_burst(buf: &mut Vec<u8>) {
+    buf.clear();
+    if buf.capacity() > 256 * 1024 {
+        buf.shrink_to(16 * 1024);
+    }
+}
+
 /// Appends one frame carrying `value` to `out`. Returns the payload's length.
 pub fn encode_frame<T: Serialize>(value: &T, out: &mut Vec<u8>) -> usize {
     let start = out.len();
@@ -180,7 +189,7 @@ impl FrameReader {
     /// A reader that refuses frames over `max_frame` bytes.
     pub fn new(max_frame: usize) -> Self {
         FrameReader {
-            buf: Vec::with_capacity(16 * 1024),
+            buf: Vec::new(),
             start: 0,
             max_frame,
         }
@@ -191,6 +200,9 @@ impl FrameReader {
         if self.start > 0 && (self.start == self.buf.len() || self.start > self.buf.len() / 2) {
             self.buf.drain(..self.start);
             self.start = 0;
+            if self.buf.is_empty() {
+                release_burst(&mut self.buf);
+            }
         }
         if self.buf.capacity() - self.buf.len() < 4096 {
             self.buf.reserve(16 * 1024);
