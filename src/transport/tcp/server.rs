@@ -321,7 +321,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
             log::debug!("{peer}: gone during the handshake ({})", c.detail);
             return;
         }
-        Ok(Err(c)) => return refuse_after_handshake(&shared, peer, &mut rd, &mut wr, out, c).await,
+        Ok(Err(c)) => return refuse_handshake(&shared, peer, &mut rd, &mut wr, out, c).await,
         Err(_) => {
             if out.is_empty() {
                 out.extend_from_slice(&preamble(PROTOCOL_VERSION));
@@ -333,11 +333,13 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
                     config.handshake_timeout.as_millis()
                 ),
             );
-            return refuse_after_handshake(&shared, peer, &mut rd, &mut wr, out, c).await;
+            return refuse_handshake(&shared, peer, &mut rd, &mut wr, out, c).await;
         }
     };
     shared.handshakes.fetch_add(1, Ordering::Relaxed);
-    log::info!("{peer}: connected ({})", hello.client);
+    // The name is the client's to choose: quoted and cut short in the log.
+    let name: String = hello.client.chars().take(64).collect();
+    log::info!("{peer}: connected ({name:?})");
     encode_frame(
         &ServerFrame::Welcome(Welcome {
             server: format!("sig2rtm-server {}", env!("CARGO_PKG_VERSION")),
@@ -481,7 +483,7 @@ fn close_end(reason: CloseReason, detail: impl Into<String>) -> End {
     End::Close(close(reason, detail))
 }
 
-async fn refuse_after_handshake(
+async fn refuse_handshake(
     shared: &Shared,
     peer: SocketAddr,
     rd: &mut OwnedReadHalf,
