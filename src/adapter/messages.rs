@@ -58,7 +58,6 @@ impl Adapter {
             ..SendMessageOptions::default()
         };
         let send = client.send_message_to_peer(account, &RtmMessage::from_text(msg), options);
-        let op = op.to_string();
         self.then(
             Lane::Messages,
             send,
@@ -71,7 +70,7 @@ impl Adapter {
                         ecode: t.code.code(),
                     });
                     if let Some(general) = t.on_error {
-                        a.error(&op, general, t.desc);
+                        a.error(op, general, t.desc);
                     }
                 }
             },

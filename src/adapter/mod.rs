@@ -195,14 +195,45 @@ impl Adapter {
         while !self.stopped {
             // `biased`: when several sources are ready, take them in this fixed order, so the
             // same flow always gives the same transcript (a random pick would not).
+            // Each wake drains what is already queued, in the same order as one item per turn
+            // would (commands first, then continuations, then RTM events), so a burst costs
+            // one wake of this task, not one per item.
             tokio::select! {
                 biased;
-                command = commands.recv() => match command {
-                    Some(Command::Call(method, args)) => self.dispatch(method, args),
-                    Some(Command::Destroy) | None => self.destroy(),
-                },
-                Some((lane, seq, k)) = internal.recv() => self.apply(lane, seq, k),
-                Some(event) = next_event(&mut self.events) => self.rtm_event(event),
+                command = commands.recv() => {
+                    match command {
+                        Some(Command::Call(method, args)) => self.dispatch(method, args),
+                        Some(Command::Destroy) | None => self.destroy(),
+                    }
+                    while !self.stopped {
+                        self.release_held();
+                        match commands.try_recv() {
+                            Ok(Command::Call(method, args)) => self.dispatch(method, args),
+                            Ok(Command::Destroy) => self.destroy(),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                Some((lane, seq, k)) = internal.recv() => {
+                    self.apply(lane, seq, k);
+                    while !self.stopped && commands.is_empty() {
+                        self.release_held();
+                        match internal.try_recv() {
+                            Ok((lane, seq, k)) => self.apply(lane, seq, k),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                Some(event) = next_event(&mut self.events) => {
+                    self.rtm_event(event);
+                    while !self.stopped && commands.is_empty() && internal.is_empty() {
+                        self.release_held();
+                        match self.events.as_mut().and_then(|e| e.try_recv()) {
+                            Some(event) => self.rtm_event(event),
+                            None => break,
+                        }
+                    }
+                }
             }
             self.release_held();
         }
