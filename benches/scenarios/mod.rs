@@ -36,6 +36,9 @@ pub const FACADE_WINDOW: u64 = 4096;
 /// Logins started at once when many clients log in.
 const LOGIN_WAVE: usize = 1000;
 
+/// Legacy channel joins started at once.
+const JOIN_WAVE: usize = 250;
+
 /// How long any wait of a scenario may take before it is declared stuck.
 const STUCK: Duration = Duration::from_secs(180);
 
@@ -412,7 +415,8 @@ impl LegacyStats {
 
     /// Panics with the first error a callback reported, if any.
     pub fn check(&self) {
-        if let Some(e) = self.first_error.lock().expect("stats").as_ref() {
+        let first = self.first_error.lock().expect("stats").clone();
+        if let Some(e) = first {
             panic!("a legacy callback reported an error: {e}");
         }
     }
@@ -711,13 +715,23 @@ impl FacadeFanout {
             .map(|(s, a)| (s, a.as_str(), &*stats))
             .collect();
         all.push((&sender, "sender", &sender_stats));
-        legacy_login_all(&all);
-        for sig in instances.iter().chain(std::iter::once(&sender)) {
-            sig.channel_join("big");
+        for wave in all.chunks(LOGIN_WAVE) {
+            legacy_login_all(wave);
         }
-        wait_until("channel joins", &[&stats, &sender_stats], || {
-            stats.joined.load(Ordering::Acquire) >= members as u64
-                && sender_stats.joined.load(Ordering::Acquire) >= 1
+        // Joins go in waves too: each legacy join lists the members (getMembers), and ten
+        // thousand at once would outlast RTM's 5 s join timeout on two cores.
+        for (i, wave) in instances.chunks(JOIN_WAVE).enumerate() {
+            for sig in wave {
+                sig.channel_join("big");
+            }
+            let joined = (i * JOIN_WAVE + wave.len()) as u64;
+            wait_until("channel joins", &[&stats], || {
+                stats.joined.load(Ordering::Acquire) >= joined
+            });
+        }
+        sender.channel_join("big");
+        wait_until("the sender's join", &[&sender_stats], || {
+            sender_stats.joined.load(Ordering::Acquire) >= 1
         });
         std::thread::sleep(Duration::from_millis(300));
         FacadeFanout {
