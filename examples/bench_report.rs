@@ -337,9 +337,10 @@ fn main() {
             &format!("{what}: throughput"),
             "reported",
             format!(
-                "{} sent/s, {} delivered/s",
+                "{} sent/s, {} delivered/s, {} sends failed",
                 group(m.sent as f64 / m.measured.as_secs_f64()),
-                group(m.delivered as f64 / m.measured.as_secs_f64())
+                group(m.delivered as f64 / m.measured.as_secs_f64()),
+                group(m.failed as f64)
             ),
             None,
         );

@@ -882,6 +882,8 @@ pub struct MixedOutcome {
     pub senders: usize,
     pub measured: Duration,
     pub sent: u64,
+    /// Sends answered with an error (over the whole run, warm-up included).
+    pub failed: u64,
     pub delivered: u64,
     pub p50: Duration,
     pub p99: Duration,
@@ -959,9 +961,10 @@ pub fn mixed(
         .collect();
     let n_senders = senders.len();
     let sent = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
     let (start_tx, start_rx) = mpsc::channel::<(Instant, Duration)>();
     let driver = {
-        let (recording, sent) = (recording.clone(), sent.clone());
+        let (recording, sent, failed) = (recording.clone(), sent.clone(), failed.clone());
         rt.spawn(async move {
             let period_ns = 1_000_000_000 / RATE;
             let begin = now_ns();
@@ -1009,13 +1012,16 @@ pub fn mixed(
                     }
                 }
                 if !to_channels.is_empty() || !to_peers.is_empty() {
+                    let failed = failed.clone();
                     tokio::spawn(async move {
+                        let mut bad = 0;
                         for answer in to_channels {
-                            answer.await.expect("channel message");
+                            bad += u64::from(answer.await.is_err());
                         }
                         for answer in to_peers {
-                            answer.await.expect("peer message");
+                            bad += u64::from(answer.await.is_err());
                         }
+                        failed.fetch_add(bad, Ordering::Relaxed);
                     });
                 }
             }
@@ -1034,6 +1040,7 @@ pub fn mixed(
         senders: n_senders,
         measured: t1.duration_since(t0),
         sent: sent.load(Ordering::Relaxed),
+        failed: failed.load(Ordering::Relaxed),
         delivered: delivered.load(Ordering::Relaxed),
         p50: hist.quantile(0.50),
         p99: hist.quantile(0.99),
