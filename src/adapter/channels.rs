@@ -403,8 +403,9 @@ impl Adapter {
         );
     }
 
-    /// C11: checks an attribute name and value; reports and returns false when RTM refuses them.
-    fn check_attribute(&self, op: &str, name: &str, value: Option<&str>) -> bool {
+    /// C11: checks a channel or user attribute name and value; reports and returns false when
+    /// RTM refuses them.
+    pub(super) fn check_attribute(&self, op: &str, name: &str, value: Option<&str>) -> bool {
         let problem = if name.is_empty() {
             Some((
                 AgoraECode::GeneralEWrongParam,

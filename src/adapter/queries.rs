@@ -4,7 +4,6 @@
 use super::errors::translate;
 use super::{Adapter, Lane};
 use crate::mapping::LegacyMethod;
-use crate::rtm::attributes::{MAX_ATTRIBUTE_KEY_BYTES, MAX_ATTRIBUTE_VALUE_BYTES};
 use crate::rtm::{AttributeOperationErr, RtmAttribute, RtmError};
 use crate::signaling::{AgoraECode, LegacyEvent};
 
@@ -23,38 +22,6 @@ pub(crate) fn attributes_json(attributes: &[RtmAttribute]) -> String {
 }
 
 impl Adapter {
-    /// Checks a user attribute name (and value) against RTM's limits (C11 applied to Q2).
-    fn check_user_attribute(&self, op: &str, name: &str, value: Option<&str>) -> bool {
-        let problem = if name.is_empty() {
-            Some((
-                AgoraECode::GeneralEWrongParam,
-                "the attribute name is empty".to_string(),
-            ))
-        } else if name.len() > MAX_ATTRIBUTE_KEY_BYTES {
-            Some((
-                AgoraECode::GeneralELargeParam,
-                format!(
-                    "attribute name {name:?} is {} bytes; RTM keys hold at most {MAX_ATTRIBUTE_KEY_BYTES}",
-                    name.len()
-                ),
-            ))
-        } else if value.is_some_and(|v| v.len() > MAX_ATTRIBUTE_VALUE_BYTES) {
-            Some((
-                AgoraECode::GeneralELargeParam,
-                format!("attribute value is over RTM's {MAX_ATTRIBUTE_VALUE_BYTES} bytes"),
-            ))
-        } else {
-            None
-        };
-        match problem {
-            Some((code, desc)) => {
-                self.error(op, code, desc);
-                false
-            }
-            None => true,
-        }
-    }
-
     fn session_client(&self, op: &str) -> Option<(crate::rtm::RtmClient, String)> {
         match (self.client(), self.session.account.clone()) {
             (Some(c), Some(a))
@@ -78,7 +45,7 @@ impl Adapter {
         let Some((client, _)) = self.session_client("set_attr") else {
             return;
         };
-        if !self.check_user_attribute("set_attr", name, Some(value)) {
+        if !self.check_attribute("set_attr", name, Some(value)) {
             return;
         }
         let report = |a: &mut Adapter, result: Result<(), RtmError<AttributeOperationErr>>| {
@@ -107,7 +74,7 @@ impl Adapter {
         let Some((client, me)) = self.session_client(op) else {
             return;
         };
-        if !self.check_user_attribute(op, name, None) {
+        if !self.check_attribute(op, name, None) {
             return;
         }
         let account = account.map_or(me, str::to_string);
