@@ -537,6 +537,24 @@ async fn contract_c9_set_update_del_reach_every_member_once() {
     }
 }
 
+/// The note of channelDelAttr: RTM's notification of an emptied set is the same for a delete
+/// of the last key and for a clear, so members hear "clear".
+#[tokio::test(start_paused = true)]
+async fn contract_c9_deleting_the_last_attribute_reads_as_clear() {
+    let system = system();
+    let m = members(&system, "ch", &["A", "B"]).await;
+    m[0].0.channel_set_attr("ch", "only", "1");
+    settle().await;
+    for (_, rec) in &m {
+        rec.take();
+    }
+    m[1].0.channel_del_attr("ch", "only");
+    settle().await;
+    for (_, rec) in &m {
+        assert_eq!(transcript(rec), [attr("ch", "", "", "clear")]);
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn contract_c9_clear_fires_one_clear_callback() {
     let system = system();
