@@ -4,6 +4,7 @@
 //! Every test runs its own system in virtual time.
 
 mod common;
+use common::Muting;
 
 use common::*;
 use sig2rtm::rtm::{
@@ -12,8 +13,7 @@ use sig2rtm::rtm::{
     RtmClient, RtmEvent, RtmMessage, SendMessageOptions, MAX_MESSAGE_BYTES,
 };
 use sig2rtm::system::{System, SystemConfig};
-use sig2rtm::transport::protocol::Up;
-use sig2rtm::transport::{Connector, InProcessConnector, Link, LinkClosed, LinkSender};
+use sig2rtm::transport::InProcessConnector;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -101,49 +101,6 @@ fn record_counts(mut events: EventStream, start: Instant) -> Arc<Mutex<Vec<(u64,
         }
     });
     log
-}
-
-/// A connector to `system` whose requests can be silenced: while `mute` is set, requests
-/// never reach the system (an RTM system that does not answer).
-struct Muting {
-    inner: InProcessConnector,
-    mute: Arc<AtomicBool>,
-}
-
-struct MutingSender {
-    inner: Box<dyn LinkSender>,
-    mute: Arc<AtomicBool>,
-}
-
-impl LinkSender for MutingSender {
-    fn send(&self, up: Up) -> Result<(), LinkClosed> {
-        if self.mute.load(Ordering::SeqCst) && matches!(up, Up::Request { .. }) {
-            return Ok(());
-        }
-        self.inner.send(up)
-    }
-
-    fn close(&self) {
-        self.inner.close()
-    }
-}
-
-#[async_trait::async_trait]
-impl Connector for Muting {
-    async fn connect(&self) -> std::io::Result<Link> {
-        let link = self.inner.connect().await?;
-        Ok(Link {
-            sender: Box::new(MutingSender {
-                inner: link.sender,
-                mute: self.mute.clone(),
-            }),
-            receiver: link.receiver,
-        })
-    }
-
-    fn describe(&self) -> String {
-        "muting test connector".into()
-    }
 }
 
 /// A client logged in as `user` whose later requests go unanswered once the flag is set.

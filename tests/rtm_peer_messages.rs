@@ -3,6 +3,7 @@
 //! limit, ordering and timeouts.
 
 mod common;
+use common::LossyConnector;
 
 use common::{client, logged_in, settle, APP};
 use sig2rtm::rtm::{
@@ -11,8 +12,8 @@ use sig2rtm::rtm::{
     END_CALL_PREFIX, MAX_MESSAGE_BYTES,
 };
 use sig2rtm::system::{System, SystemConfig};
-use sig2rtm::transport::protocol::{Request, Up};
-use sig2rtm::transport::{Connector, InProcessConnector, Link, LinkClosed, LinkSender};
+use sig2rtm::transport::protocol::Request;
+use sig2rtm::transport::InProcessConnector;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -50,46 +51,6 @@ async fn peer_messages(events: &mut EventStream) -> Vec<(String, RtmMessage)> {
 
 fn texts(messages: &[(String, RtmMessage)]) -> Vec<String> {
     messages.iter().map(|(_, m)| m.text().to_string()).collect()
-}
-
-/// A real in-process link, except that requests matching `drop_if` are lost on the way.
-struct LossyConnector {
-    inner: InProcessConnector,
-    drop_if: fn(&Request) -> bool,
-}
-
-struct LossySender {
-    inner: Box<dyn LinkSender>,
-    drop_if: fn(&Request) -> bool,
-}
-
-impl LinkSender for LossySender {
-    fn send(&self, up: Up) -> Result<(), LinkClosed> {
-        match &up {
-            Up::Request { body, .. } if (self.drop_if)(body) => Ok(()),
-            _ => self.inner.send(up),
-        }
-    }
-    fn close(&self) {
-        self.inner.close()
-    }
-}
-
-#[async_trait::async_trait]
-impl Connector for LossyConnector {
-    async fn connect(&self) -> std::io::Result<Link> {
-        let link = self.inner.connect().await?;
-        Ok(Link {
-            sender: Box::new(LossySender {
-                inner: link.sender,
-                drop_if: self.drop_if,
-            }),
-            receiver: link.receiver,
-        })
-    }
-    fn describe(&self) -> String {
-        "lossy test link".into()
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 //! subscription cache, limits, rate limits and timeouts.
 
 mod common;
+use common::LossyConnector;
 
 use common::{client, logged_in, settle, APP};
 use sig2rtm::rtm::{
@@ -11,8 +12,8 @@ use sig2rtm::rtm::{
     QueryPeersBySubscriptionOptionErr, QueryPeersOnlineStatusErr, RtmClient, RtmEvent,
 };
 use sig2rtm::system::System;
-use sig2rtm::transport::protocol::{Request, Up};
-use sig2rtm::transport::{Connector, InProcessConnector, Link, LinkClosed, LinkSender};
+use sig2rtm::transport::protocol::Request;
+use sig2rtm::transport::InProcessConnector;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -57,46 +58,6 @@ async fn watcher(system: &System, user: &str) -> (RtmClient, EventStream) {
     settle().await;
     events.drain();
     (c, events)
-}
-
-/// A real in-process link, except that requests matching `drop_if` are lost on the way.
-struct LossyConnector {
-    inner: InProcessConnector,
-    drop_if: fn(&Request) -> bool,
-}
-
-struct LossySender {
-    inner: Box<dyn LinkSender>,
-    drop_if: fn(&Request) -> bool,
-}
-
-impl LinkSender for LossySender {
-    fn send(&self, up: Up) -> Result<(), LinkClosed> {
-        match &up {
-            Up::Request { body, .. } if (self.drop_if)(body) => Ok(()),
-            _ => self.inner.send(up),
-        }
-    }
-    fn close(&self) {
-        self.inner.close()
-    }
-}
-
-#[async_trait::async_trait]
-impl Connector for LossyConnector {
-    async fn connect(&self) -> std::io::Result<Link> {
-        let link = self.inner.connect().await?;
-        Ok(Link {
-            sender: Box::new(LossySender {
-                inner: link.sender,
-                drop_if: self.drop_if,
-            }),
-            receiver: link.receiver,
-        })
-    }
-    fn describe(&self) -> String {
-        "lossy test link".into()
-    }
 }
 
 async fn lossy_client(system: &System, user: &str, drop_if: fn(&Request) -> bool) -> RtmClient {

@@ -3,6 +3,7 @@
 //! logins over transports that never answer or cannot connect.
 
 mod common;
+use common::LossyConnector;
 
 use common::{client, logged_in, settle, APP, OTHER_APP};
 use sig2rtm::rtm::{
@@ -133,46 +134,6 @@ impl LinkSender for DeadSender {
         }
     }
     fn close(&self) {}
-}
-
-/// A real in-process link to a system, except that requests matching `drop_if` are lost.
-struct LossyConnector {
-    inner: InProcessConnector,
-    drop_if: fn(&Request) -> bool,
-}
-
-struct LossySender {
-    inner: Box<dyn LinkSender>,
-    drop_if: fn(&Request) -> bool,
-}
-
-impl LinkSender for LossySender {
-    fn send(&self, up: Up) -> Result<(), LinkClosed> {
-        match &up {
-            Up::Request { body, .. } if (self.drop_if)(body) => Ok(()),
-            _ => self.inner.send(up),
-        }
-    }
-    fn close(&self) {
-        self.inner.close()
-    }
-}
-
-#[async_trait::async_trait]
-impl Connector for LossyConnector {
-    async fn connect(&self) -> std::io::Result<Link> {
-        let link = self.inner.connect().await?;
-        Ok(Link {
-            sender: Box::new(LossySender {
-                inner: link.sender,
-                drop_if: self.drop_if,
-            }),
-            receiver: link.receiver,
-        })
-    }
-    fn describe(&self) -> String {
-        "lossy test link".into()
-    }
 }
 
 fn client_with(connector: Arc<dyn Connector>) -> RtmClient {

@@ -86,3 +86,93 @@ pub async fn channel_events(events: &mut EventStream) -> Vec<(String, ChannelEve
         })
         .collect()
 }
+
+// ------------------------------------------------------------------ test links
+
+use sig2rtm::transport::protocol::{Request, Up};
+use sig2rtm::transport::{Connector, InProcessConnector, Link, LinkClosed, LinkSender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// A real in-process link to a system, except that requests matching `drop_if` are lost.
+pub struct LossyConnector {
+    pub inner: InProcessConnector,
+    pub drop_if: fn(&Request) -> bool,
+}
+
+pub struct LossySender {
+    pub inner: Box<dyn LinkSender>,
+    pub drop_if: fn(&Request) -> bool,
+}
+
+impl LinkSender for LossySender {
+    fn send(&self, up: Up) -> Result<(), LinkClosed> {
+        match &up {
+            Up::Request { body, .. } if (self.drop_if)(body) => Ok(()),
+            _ => self.inner.send(up),
+        }
+    }
+    fn close(&self) {
+        self.inner.close()
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for LossyConnector {
+    async fn connect(&self) -> std::io::Result<Link> {
+        let link = self.inner.connect().await?;
+        Ok(Link {
+            sender: Box::new(LossySender {
+                inner: link.sender,
+                drop_if: self.drop_if,
+            }),
+            receiver: link.receiver,
+        })
+    }
+    fn describe(&self) -> String {
+        "lossy test link".into()
+    }
+}
+
+/// A connector to `system` whose requests can be silenced: while `mute` is set, requests
+/// never reach the system (an RTM system that does not answer).
+pub struct Muting {
+    pub inner: InProcessConnector,
+    pub mute: Arc<AtomicBool>,
+}
+
+pub struct MutingSender {
+    pub inner: Box<dyn LinkSender>,
+    pub mute: Arc<AtomicBool>,
+}
+
+impl LinkSender for MutingSender {
+    fn send(&self, up: Up) -> Result<(), LinkClosed> {
+        if self.mute.load(Ordering::SeqCst) && matches!(up, Up::Request { .. }) {
+            return Ok(());
+        }
+        self.inner.send(up)
+    }
+
+    fn close(&self) {
+        self.inner.close()
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for Muting {
+    async fn connect(&self) -> std::io::Result<Link> {
+        let link = self.inner.connect().await?;
+        Ok(Link {
+            sender: Box::new(MutingSender {
+                inner: link.sender,
+                mute: self.mute.clone(),
+            }),
+            receiver: link.receiver,
+        })
+    }
+
+    fn describe(&self) -> String {
+        "muting test connector".into()
+    }
+}
