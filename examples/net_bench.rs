@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo run --release --example net_bench                  # 100 clients, 10k msg/s, 3 s each
-//! cargo run --release --example net_bench -- --clients 100 --rate 10000 --secs 3 --window 32
+//! cargo run --release --example net_bench -- --clients 100 --rate 10000 --secs 3 --window 32 \
+//!     --tick-us 200
 //! cargo run --release --example net_bench -- --server 127.0.0.1:9300   # a sig2rtm-server process
 //! ```
 //!
@@ -15,11 +16,15 @@
 //!   the round trip (send until the sender holds the acknowledgement) and the delivery time (send
 //!   until the receiver's client emits the message), at the 50th and 99th percentiles.
 //!
-//! The server runs in this process on its own runtime (or in its own process with `--server`)
-//! and is reached through real loopback TCP sockets, so serialisation, framing, system calls and
-//! wake-ups are all paid. `--only embedded|tcp` runs one mode; the environment variables `CT` and
-//! `ST` set the client and server runtimes' worker threads (1 each by default, like
-//! `sig2rtm-server`: on a small machine, cross-thread wake-ups cost more than they bring).
+//! The paced sends come from a thread of their own, spread evenly in time: it wakes every
+//! `--tick-us` (200) and sends what is due.
+//!
+//! The server runs in this process on a thread and runtime of its own (or in its own process with
+//! `--server`) and is reached through real loopback TCP sockets, so serialisation, framing,
+//! system calls and wake-ups are all paid. `--only embedded|tcp` runs one mode. The clients and
+//! the server each run on one thread, like `sig2rtm-server`'s default (on a small machine,
+//! cross-thread wake-ups cost more than they bring); the environment variables `CT` and `ST` give
+//! them that many worker threads instead.
 
 use sig2rtm::rtm::{ClientConfig, RateLimits, RtmClient, RtmEvent, RtmMessage, SendMessageOptions};
 use sig2rtm::system::{System, SystemConfig};
@@ -36,6 +41,7 @@ struct Options {
     rate: u64,
     secs: u64,
     window: usize,
+    tick_us: u64,
     only: Option<String>,
     server: Option<String>,
 }
@@ -46,6 +52,7 @@ fn options() -> Options {
         rate: 10_000,
         secs: 3,
         window: 32,
+        tick_us: 200,
         only: None,
         server: None,
     };
@@ -62,6 +69,7 @@ fn options() -> Options {
             "--rate" => o.rate = v().max(1),
             "--secs" => o.secs = v().clamp(1, 60),
             "--window" => o.window = v().max(1) as usize,
+            "--tick-us" => o.tick_us = v().clamp(10, 100_000),
             "--only" => o.only = it.next().cloned(),
             "--server" => o.server = it.next().cloned(),
             other => panic!("unknown option {other}"),
@@ -160,39 +168,56 @@ async fn measure(mode: &'static str, connector: Arc<dyn Connector>, o: &Options)
     .await;
     let n = clients.len();
 
-    // Paced: `rate` messages per second in total, one tick per millisecond, round robin over
-    // the clients, each to its neighbour.
+    // Paced: `rate` messages per second in total, spread evenly in time, round robin over the
+    // clients, each to its neighbour. The pacer is a thread of its own, as an application's
+    // threads would be (tokio's timers tick in whole milliseconds, which would turn the rate into
+    // bursts of ten): it wakes every `--tick-us` and sends what is due, about two messages at a
+    // time at 10k msg/s. Each round trip is timed from the send call.
     record.store(true, Ordering::Relaxed);
     let rtt = Arc::new(parking_lot::Mutex::new(Samples::default()));
-    let per_ms = o.rate as f64 / 1000.0;
     let total = o.rate * o.secs;
-    let mut tick = tokio::time::interval(Duration::from_millis(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let runtime = tokio::runtime::Handle::current();
+    let pacer_clients = clients.clone();
+    let pacer_rtt = rtt.clone();
+    let gap = Duration::from_secs_f64(1.0 / o.rate as f64);
+    let tick = Duration::from_micros(o.tick_us);
     let paced_start = Instant::now();
-    let mut sent = 0u64;
-    let mut next_client = 0usize;
-    let mut waits = tokio::task::JoinSet::new();
-    while sent < total {
-        tick.tick().await;
-        let due = ((paced_start.elapsed().as_secs_f64() * 1000.0 + 1.0) * per_ms) as u64;
-        while sent < due.min(total) {
-            let c = &clients[next_client];
-            let to = format!("u{}", (next_client + 1) % n);
-            next_client = (next_client + 1) % n;
+    let pacer = std::thread::spawn(move || {
+        let n = pacer_clients.len();
+        let mut waits = Vec::with_capacity(total as usize);
+        for k in 0..total {
+            let due = paced_start + gap * k as u32;
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                // A message due within the tick goes now: shorter sleeps cost more than they bring.
+                if wait > tick {
+                    std::thread::sleep(wait - tick / 2);
+                }
+            }
+            let from = k as usize % n;
+            let to = format!("u{}", (from + 1) % n);
             let t0 = Instant::now();
-            let reply = c.send_message_to_peer(&to, &stamp(base), SendMessageOptions::default());
-            let rtt = rtt.clone();
-            waits.spawn(async move {
+            let reply = pacer_clients[from].send_message_to_peer(
+                &to,
+                &stamp(base),
+                SendMessageOptions::default(),
+            );
+            let rtt = pacer_rtt.clone();
+            waits.push(runtime.spawn(async move {
                 if reply.await.is_ok() {
                     rtt.lock().0.push(t0.elapsed().as_nanos() as u64);
                 }
-            });
-            sent += 1;
+            }));
         }
-        while waits.try_join_next().is_some() {}
-    }
+        waits
+    });
+    let waits = tokio::task::spawn_blocking(move || pacer.join().expect("pacer thread"))
+        .await
+        .unwrap();
+    let sent = total;
     let paced_rate = sent as f64 / paced_start.elapsed().as_secs_f64();
-    while waits.join_next().await.is_some() {}
+    for wait in waits {
+        let _ = wait.await;
+    }
     settle(&delivered, sent).await;
     record.store(false, Ordering::Relaxed);
 
@@ -264,25 +289,52 @@ fn machine() -> String {
     format!("{cpus} CPUs (nproc), {model}")
 }
 
+/// A runtime with `threads` worker threads, or (0) one that runs everything on the thread that
+/// drives it: on a small machine, cross-thread wake-ups cost more than they bring.
+fn runtime(threads: usize) -> tokio::runtime::Runtime {
+    let mut builder = if threads == 0 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(threads);
+        b
+    };
+    builder.enable_all().build().expect("a tokio runtime")
+}
+
+/// Threads from the environment variable `var` (0, one thread, when unset).
+fn threads(var: &str) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Serves a fresh system on a thread of its own with its own runtime, as it would be in its own
+/// process, until `stop` is sent. Returns the address and the thread.
+fn start_server(stop: tokio::sync::oneshot::Receiver<()>) -> (String, std::thread::JoinHandle<()>) {
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        runtime(threads("ST")).block_on(async move {
+            let server = TcpServer::bind(
+                "127.0.0.1:0",
+                System::new(SystemConfig::default()),
+                ServerConfig::default(),
+            )
+            .await
+            .expect("a loopback port for the server");
+            let _ = addr_tx.send(server.local_addr().to_string());
+            let _ = stop.await;
+            server.shutdown().await;
+        })
+    });
+    let addr = addr_rx.recv().expect("the server thread started");
+    (addr, thread)
+}
+
 fn main() {
     let o = options();
-    let threads = |var: &str| {
-        std::env::var(var)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1usize)
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads("CT"))
-        .enable_all()
-        .build()
-        .unwrap();
-    // The server gets its own runtime, as it would in its own process.
-    let server_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads("ST"))
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime(threads("CT"));
     println!("machine: {}", machine());
     println!(
         "{} clients, saturated window {} per client, paced at {} msg/s, {} s per measurement{}",
@@ -314,17 +366,12 @@ fn main() {
             rows.push(runtime.block_on(measure("TCP loopback, server process", tcp, &o)));
         }
         None => {
-            let server = server_runtime
-                .block_on(TcpServer::bind(
-                    "127.0.0.1:0",
-                    System::new(SystemConfig::default()),
-                    ServerConfig::default(),
-                ))
-                .unwrap();
-            let tcp: Arc<dyn Connector> =
-                Arc::new(TcpConnector::new(server.local_addr().to_string()));
+            let (stop, stopped) = tokio::sync::oneshot::channel();
+            let (addr, server) = start_server(stopped);
+            let tcp: Arc<dyn Connector> = Arc::new(TcpConnector::new(addr));
             rows.push(runtime.block_on(measure("TCP loopback, one server", tcp, &o)));
-            server_runtime.block_on(server.shutdown());
+            let _ = stop.send(());
+            server.join().expect("the server thread");
         }
     }
     print_rows(rows);

@@ -38,8 +38,8 @@ OPTIONS:
                                 closed [default: 4194304]
     --close-linger-ms MS        time a closing connection has to deliver its last frames
                                 [default: 1000]
-    --threads N                 worker threads [default: 1; the system itself is one lock,
-                                and one thread avoids cross-thread wake-ups]
+    --threads N                 worker threads [default: 1: everything runs on the main
+                                thread, which avoids cross-thread wake-ups]
     -h, --help                  print this help
     -V, --version               print the version
 
@@ -285,11 +285,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(settings.threads)
-        .enable_all()
-        .build()
-    {
+    // One thread runs everything on the main thread itself: no hand-off of I/O events between
+    // a driver thread and a worker, which costs two context switches per event.
+    let mut builder = if settings.threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(settings.threads);
+        b
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("sig2rtm-server: cannot start the runtime: {e}");

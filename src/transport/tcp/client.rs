@@ -248,13 +248,16 @@ async fn run_link(
         return;
     }
     let mut fresh = false;
+    let mut last_write: Option<std::time::Instant> = None;
     let closing = loop {
-        // Frames just queued wait for one turn of the scheduler, so that what other tasks are
-        // about to send goes out in the same write.
+        // Under load (a wake found several frames, or the last write was moments ago), frames
+        // just queued wait for one turn of the scheduler, so that what other tasks are about to
+        // send goes out in the same write. A lone frame on a quiet link goes out at once:
+        // waiting would only add a system call and latency.
         if fresh && out.len() - pos < COALESCE_BELOW {
             fresh = false;
             tokio::task::yield_now().await;
-            if let Some(flush) = take_outgoing(&mut up_rx, None, &mut out) {
+            if let Some(flush) = take_outgoing(&mut up_rx, None, &mut out, &mut 0) {
                 break flush;
             }
         }
@@ -263,6 +266,7 @@ async fn run_link(
             biased;
             written = wr.write(&out[pos..]), if pending => match written {
                 Ok(n) if n > 0 => {
+                    last_write = Some(std::time::Instant::now());
                     pos += n;
                     if pos == out.len() {
                         release_burst(&mut out);
@@ -276,10 +280,11 @@ async fn run_link(
                 }
             },
             up = up_rx.recv() => {
-                if let Some(flush) = take_outgoing(&mut up_rx, Some(up), &mut out) {
+                let mut frames = 0;
+                if let Some(flush) = take_outgoing(&mut up_rx, Some(up), &mut out, &mut frames) {
                     break flush;
                 }
-                fresh = true;
+                fresh = frames > 1 || last_write.is_some_and(|t| t.elapsed() < BUSY_WITHIN);
             },
             read = rd.read_buf(reader.buffer()) => {
                 match read {
@@ -314,12 +319,17 @@ async fn run_link(
 /// Below this many bytes waiting, a writer lets other tasks add to the batch before writing.
 pub(super) const COALESCE_BELOW: usize = 64 * 1024;
 
-/// Encodes `first` (the result of a `recv`, if any) and everything already queued behind it.
-/// `Some(flush)` when the link must end: flush what is queued first (Bye) or not (Abandon).
+/// A link written to less than this long ago counts as busy: its writer coalesces.
+pub(super) const BUSY_WITHIN: Duration = Duration::from_micros(100);
+
+/// Encodes `first` (the result of a `recv`, if any) and everything already queued behind it,
+/// adding the number of frames to `frames`. `Some(flush)` when the link must end: flush what is
+/// queued first (Bye) or not (Abandon).
 fn take_outgoing(
     up_rx: &mut UnboundedReceiver<Outgoing>,
     first: Option<Option<Outgoing>>,
     out: &mut Vec<u8>,
+    frames: &mut usize,
 ) -> Option<bool> {
     let mut next = match first {
         Some(None) => return Some(true), // no sender left (it says Bye before it goes)
@@ -330,6 +340,7 @@ fn take_outgoing(
         match item {
             Outgoing::Up(up) => {
                 encode_frame(&ClientFrame::Up(up), out);
+                *frames += 1;
                 next = up_rx.try_recv().ok();
             }
             Outgoing::Bye => {

@@ -2,7 +2,7 @@
 //! machines. Each accepted connection gets one task that reads frames into the system and writes
 //! what the system sends back, through a bounded write buffer.
 
-use super::client::COALESCE_BELOW;
+use super::client::{BUSY_WITHIN, COALESCE_BELOW};
 use super::wire::{
     encode_frame, parse_preamble, preamble, release_burst, ClientFrame, Close, CloseReason,
     FrameReader, Hello, ServerFrame, Welcome, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
@@ -363,12 +363,15 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
         )
     };
     let mut fresh = false;
+    let mut last_write: Option<std::time::Instant> = None;
     let end = loop {
         if let Some(end) = early {
             break end;
         }
-        // Frames just queued wait for one turn of the scheduler, so that what the system is
-        // about to send this client goes out in the same write.
+        // Under load (a wake found several frames, or the last write was moments ago), frames
+        // just queued wait for one turn of the scheduler, so that what the system is about to
+        // send this client goes out in the same write. A lone frame on a quiet link goes out at
+        // once.
         if fresh && out.len() - pos < COALESCE_BELOW {
             fresh = false;
             tokio::task::yield_now().await;
@@ -385,6 +388,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
             written = wr.write(&out[pos..]), if pending => match written {
                 Ok(0) => break End::Lost("the connection closed".into()),
                 Ok(n) => {
+                    last_write = Some(std::time::Instant::now());
                     pos += n;
                     if pos == out.len() {
                         release_burst(&mut out);
@@ -398,13 +402,15 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
                     break close_end(CloseReason::LinkEnded, "the RTM system ended this link");
                 };
                 encode_frame(&ServerFrame::Down(down), &mut out);
+                let mut frames = 1;
                 while let Ok(down) = down_rx.try_recv() {
                     encode_frame(&ServerFrame::Down(down), &mut out);
+                    frames += 1;
                 }
                 if out.len() - pos > config.write_buffer {
                     break slow();
                 }
-                fresh = true;
+                fresh = frames > 1 || last_write.is_some_and(|t| t.elapsed() < BUSY_WITHIN);
             }
             read = rd.read_buf(reader.buffer()) => {
                 match read {
