@@ -23,14 +23,14 @@ use crate::transport::protocol::{
     AttributeOp, ChannelSeq, Down, Event, Failure, Notice, Reply, Request, RequestId,
     ResumeRequest, SessionId, StreamSeq, Up,
 };
-use crate::transport::{Connector, InProcessConnector, LinkSender};
+use crate::transport::{Connector, DownReceiver, InProcessConnector, LinkSender};
 use parking_lot::Mutex;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::sync::{oneshot, Notify};
 use tokio::time::Instant;
 
@@ -579,7 +579,7 @@ impl ClientInner {
         }
     }
 
-    pub(crate) fn spawn_reader(self: &Arc<Self>, generation: u64, mut rx: UnboundedReceiver<Down>) {
+    pub(crate) fn spawn_reader(self: &Arc<Self>, generation: u64, mut rx: DownReceiver) {
         let weak: Weak<ClientInner> = Arc::downgrade(self);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -607,7 +607,7 @@ impl ClientInner {
                         }
                     );
                     inner.on_down(down);
-                    next = rx.try_recv().ok();
+                    next = rx.try_recv();
                 }
                 if urgent {
                     inner.ack(generation);
