@@ -106,7 +106,7 @@ impl RtmClientBuilder {
             inner: Arc::new(ClientInner {
                 app_id: self.app_id,
                 connector,
-                config: self.config,
+                config: self.config.into_shared(),
                 core: Mutex::new(Core::default()),
                 listeners: Mutex::new(Vec::new()),
                 pending: Mutex::new(ids::IdMap::default()),
@@ -134,7 +134,8 @@ pub(crate) type RenewWaiter = (String, oneshot::Sender<RtmResult<(), RenewTokenE
 pub(crate) struct ClientInner {
     pub(crate) app_id: String,
     pub(crate) connector: Arc<dyn Connector>,
-    pub(crate) config: ClientConfig,
+    /// Shared by the clients built with equal settings.
+    pub(crate) config: Arc<ClientConfig>,
     pub(crate) core: Mutex<Core>,
     listeners: Mutex<Vec<UnboundedSender<RtmEvent>>>,
     pub(crate) pending: Mutex<ids::IdMap<RequestId, Pending>>,
