@@ -1,10 +1,12 @@
 //! The queue that carries a link's frames from the system to the client ([`down_channel`]).
 //!
 //! A process may hold a great many links that stay idle almost all the time, so this queue
-//! costs nothing beyond its own small shared cell while it is empty: one frame waits inline,
-//! more frames go to a buffer that is given back once the receiver has taken them all. (A
-//! tokio unbounded channel allocates a block of 32 slots as soon as it is made, ~4 KB per link
-//! for [`Down`] frames.)
+//! costs little beyond its own small shared cell while it is quiet: one frame waits inline,
+//! more frames go to a buffer. The buffer is kept while frames keep coming in bursts (so a busy
+//! link does not allocate per burst), and given back when the receiver finds the queue empty
+//! twice in a row with no burst in between. A link hears at least a pong every ping interval,
+//! so an idle link gives its buffer back within two of them. (A tokio unbounded channel
+//! allocates a block of 32 slots as soon as it is made, ~4 KB per link for [`Down`] frames.)
 
 use super::protocol::Down;
 use super::LinkClosed;
@@ -36,6 +38,7 @@ pub fn down_channel() -> (DownSender, DownReceiver) {
         head: None,
         rest: VecDeque::new(),
         waker: None,
+        burst: false,
         senders: 1,
         receiver: true,
     }));
@@ -55,6 +58,8 @@ struct Queue {
     rest: VecDeque<Down>,
     /// The receiver waiting for a frame.
     waker: Option<Waker>,
+    /// `rest` was used since the receiver last found the queue empty.
+    burst: bool,
     /// Live senders.
     senders: usize,
     /// The receiver still exists.
@@ -88,6 +93,7 @@ impl DownSender {
                 q.head = Some(down);
             } else {
                 q.rest.push_back(down);
+                q.burst = true;
             }
             q.waker.take()
         };
@@ -153,8 +159,8 @@ impl DownReceiver {
         if let Some(down) = q.pop() {
             return Poll::Ready(Some(down));
         }
-        // Empty: an idle link holds no buffer.
-        if q.rest.capacity() > 0 {
+        // Empty: the buffer goes unless it served a burst since the last time.
+        if q.rest.capacity() > 0 && !std::mem::take(&mut q.burst) {
             q.rest = VecDeque::new();
         }
         if q.senders == 0 {
@@ -257,19 +263,30 @@ mod tests {
     }
 
     #[test]
-    fn a_drained_queue_gives_its_buffer_back() {
+    fn the_buffer_stays_through_bursts_and_goes_when_they_stop() {
         let (tx, mut rx) = down_channel();
-        for _ in 0..50 {
-            tx.send(Down::Pong).unwrap();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut drain = |rx: &mut DownReceiver| {
+            let mut n = 0;
+            while let Poll::Ready(Some(_)) = rx.poll_recv(&mut cx) {
+                n += 1;
+            }
+            n
+        };
+        let capacity = |rx: &DownReceiver| rx.shared.lock().rest.capacity();
+        for _ in 0..3 {
+            for _ in 0..50 {
+                tx.send(Down::Pong).unwrap();
+            }
+            assert!(capacity(&rx) >= 49);
+            assert_eq!(drain(&mut rx), 50);
+            // A burst came since the last time the queue was empty: the buffer stays.
+            assert!(capacity(&rx) >= 49);
         }
-        assert!(rx.shared.lock().rest.capacity() >= 49);
-        let waker = std::task::Waker::noop();
-        let mut cx = Context::from_waker(waker);
-        let mut n = 0;
-        while let Poll::Ready(Some(_)) = rx.poll_recv(&mut cx) {
-            n += 1;
-        }
-        assert_eq!(n, 50);
-        assert_eq!(rx.shared.lock().rest.capacity(), 0);
+        // One frame at a time (a pong) waits inline; the next time the queue is empty, the
+        // buffer goes.
+        tx.send(Down::Pong).unwrap();
+        assert_eq!(drain(&mut rx), 1);
+        assert_eq!(capacity(&rx), 0);
     }
 }
