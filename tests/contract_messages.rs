@@ -9,11 +9,12 @@ use sig2rtm::rtm::{PeerMessageErrCode, RtmCode};
 use sig2rtm::signaling::LegacyEvent;
 use sig2rtm::system::{System, SystemConfig};
 use sig2rtm::transport::protocol::{Down, Failure, Request, Up};
-use sig2rtm::transport::{Connector, InProcessConnector, Link, LinkClosed, LinkSender};
+use sig2rtm::transport::{
+    down_channel, Connector, DownSender, InProcessConnector, Link, LinkClosed, LinkSender,
+};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 fn system() -> System {
     System::new(SystemConfig::default())
@@ -57,7 +58,7 @@ impl PeerTap {
 
 struct PeerTapSender {
     inner: Box<dyn LinkSender>,
-    to_client: UnboundedSender<Down>,
+    to_client: DownSender,
     tap: PeerTap,
 }
 
@@ -93,7 +94,7 @@ impl LinkSender for PeerTapSender {
 impl Connector for PeerTap {
     async fn connect(&self) -> std::io::Result<Link> {
         let inner = self.inner.connect().await?;
-        let (tx, rx) = unbounded_channel();
+        let (tx, rx) = down_channel();
         let mut from_system = inner.receiver;
         let forward = tx.clone();
         tokio::spawn(async move {

@@ -17,11 +17,12 @@ use sig2rtm::system::{System, SystemConfig};
 use sig2rtm::testkit::Recorder;
 use sig2rtm::token::{build_signaling_token, RtmTokenBuilder};
 use sig2rtm::transport::protocol::{Down, Event, Failure, KickReason, Request, Up};
-use sig2rtm::transport::{Connector, InProcessConnector, Link, LinkClosed, LinkSender};
+use sig2rtm::transport::{
+    down_channel, Connector, DownSender, InProcessConnector, Link, LinkClosed, LinkSender,
+};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::time::Instant;
 
 fn system() -> System {
@@ -34,7 +35,7 @@ type LoginRule = Box<dyn Fn(Option<&str>) -> Option<Failure> + Send + Sync>;
 
 /// One live link through the tap.
 struct TapLink {
-    to_client: Mutex<Option<UnboundedSender<Down>>>,
+    to_client: Mutex<Option<DownSender>>,
     to_system: Box<dyn LinkSender>,
 }
 
@@ -165,7 +166,7 @@ impl Connector for Tap {
             ));
         }
         let inner = self.inner.connect().await?;
-        let (tx, rx) = unbounded_channel();
+        let (tx, rx) = down_channel();
         let link = Arc::new(TapLink {
             to_client: Mutex::new(Some(tx)),
             to_system: inner.sender,

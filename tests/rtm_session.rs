@@ -12,11 +12,12 @@ use sig2rtm::rtm::{
     RtmClient, RtmEvent, RtmMessage, SendMessageOptions,
 };
 use sig2rtm::system::{System, SystemConfig};
-use sig2rtm::transport::protocol::{Down, Request, Up};
-use sig2rtm::transport::{Connector, InProcessConnector, Link, LinkClosed, LinkSender};
+use sig2rtm::transport::protocol::{Request, Up};
+use sig2rtm::transport::{
+    down_channel, Connector, DownSender, InProcessConnector, Link, LinkClosed, LinkSender,
+};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::time::Instant;
 
 // ---------------------------------------------------------------------------------------------
@@ -42,7 +43,7 @@ async fn drained_states(events: &mut sig2rtm::rtm::EventStream) -> Vec<(State, R
 /// A link whose sender swallows everything and whose receiver never yields (nor ends).
 struct BlackHoleSender {
     // Kept so the receiving half stays open (and silent) as long as the link exists.
-    _down: UnboundedSender<Down>,
+    _down: DownSender,
 }
 
 impl LinkSender for BlackHoleSender {
@@ -58,7 +59,7 @@ struct BlackHoleConnector;
 #[async_trait::async_trait]
 impl Connector for BlackHoleConnector {
     async fn connect(&self) -> std::io::Result<Link> {
-        let (tx, rx) = unbounded_channel();
+        let (tx, rx) = down_channel();
         Ok(Link {
             sender: Box::new(BlackHoleSender { _down: tx }),
             receiver: rx,
@@ -107,7 +108,7 @@ struct ClosingConnector {
 #[async_trait::async_trait]
 impl Connector for ClosingConnector {
     async fn connect(&self) -> std::io::Result<Link> {
-        let (tx, rx) = unbounded_channel();
+        let (tx, rx) = down_channel();
         drop(tx);
         Ok(Link {
             sender: Box::new(DeadSender {

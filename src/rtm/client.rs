@@ -23,14 +23,14 @@ use crate::transport::protocol::{
     AttributeOp, ChannelSeq, Down, Event, Failure, Notice, Reply, Request, RequestId,
     ResumeRequest, SessionId, StreamSeq, Up,
 };
-use crate::transport::{Connector, InProcessConnector, LinkSender};
+use crate::transport::{Connector, DownReceiver, InProcessConnector, LinkSender};
 use parking_lot::Mutex;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::sync::{oneshot, Notify};
 use tokio::time::Instant;
 
@@ -106,7 +106,7 @@ impl RtmClientBuilder {
             inner: Arc::new(ClientInner {
                 app_id: self.app_id,
                 connector,
-                config: self.config,
+                config: self.config.into_shared(),
                 core: Mutex::new(Core::default()),
                 listeners: Mutex::new(Vec::new()),
                 pending: Mutex::new(ids::IdMap::default()),
@@ -134,7 +134,8 @@ pub(crate) type RenewWaiter = (String, oneshot::Sender<RtmResult<(), RenewTokenE
 pub(crate) struct ClientInner {
     pub(crate) app_id: String,
     pub(crate) connector: Arc<dyn Connector>,
-    pub(crate) config: ClientConfig,
+    /// Shared by the clients built with equal settings.
+    pub(crate) config: Arc<ClientConfig>,
     pub(crate) core: Mutex<Core>,
     listeners: Mutex<Vec<UnboundedSender<RtmEvent>>>,
     pub(crate) pending: Mutex<ids::IdMap<RequestId, Pending>>,
@@ -579,7 +580,7 @@ impl ClientInner {
         }
     }
 
-    pub(crate) fn spawn_reader(self: &Arc<Self>, generation: u64, mut rx: UnboundedReceiver<Down>) {
+    pub(crate) fn spawn_reader(self: &Arc<Self>, generation: u64, mut rx: DownReceiver) {
         let weak: Weak<ClientInner> = Arc::downgrade(self);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -607,7 +608,7 @@ impl ClientInner {
                         }
                     );
                     inner.on_down(down);
-                    next = rx.try_recv().ok();
+                    next = rx.try_recv();
                 }
                 if urgent {
                     inner.ack(generation);

@@ -2,6 +2,7 @@
 //! link and reconnect.
 
 use super::limits::RateLimits;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 /// How long each kind of operation waits for the RTM system (spec/rtm-1x.md §4.3,
@@ -103,4 +104,52 @@ pub struct ClientConfig {
     pub timeouts: Timeouts,
     /// Link watching and reconnection.
     pub connection: ConnectionTimers,
+}
+
+impl ClientConfig {
+    /// This configuration, shared with the live clients built with equal settings (it is
+    /// 648 B, and a process with many clients usually gives them all the same one). Up to
+    /// [`SHARED_CONFIGS`] distinct configurations in use are remembered.
+    pub(crate) fn into_shared(self) -> Arc<ClientConfig> {
+        static IN_USE: Mutex<Vec<Weak<ClientConfig>>> = Mutex::new(Vec::new());
+        let mut in_use = IN_USE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        in_use.retain(|known| known.strong_count() > 0);
+        if let Some(shared) = in_use
+            .iter()
+            .filter_map(Weak::upgrade)
+            .find(|known| **known == self)
+        {
+            return shared;
+        }
+        let shared = Arc::new(self);
+        if in_use.len() == SHARED_CONFIGS {
+            in_use.remove(0);
+        }
+        in_use.push(Arc::downgrade(&shared));
+        shared
+    }
+}
+
+/// How many distinct client configurations in use [`ClientConfig::into_shared`] remembers.
+const SHARED_CONFIGS: usize = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_configurations_are_shared_and_others_are_not() {
+        let a = ClientConfig::default().into_shared();
+        let b = ClientConfig::default().into_shared();
+        assert!(Arc::ptr_eq(&a, &b));
+        let other = ClientConfig {
+            rate_limits: RateLimits::off(),
+            ..ClientConfig::default()
+        };
+        let c = other.clone().into_shared();
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_eq!(*c, other);
+    }
 }

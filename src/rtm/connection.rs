@@ -432,7 +432,9 @@ async fn supervise(weak: Weak<ClientInner>, wake: Arc<Notify>, epoch: u64) {
             Beat::Alive => {}
             Beat::Down => {
                 drop(inner);
-                if !reconnect(&weak, &wake, epoch).await {
+                // Boxed: the supervisor of every idle session would otherwise carry room for
+                // a resume attempt in its task (128 B more per client).
+                if !Box::pin(reconnect(&weak, &wake, epoch)).await {
                     return;
                 }
             }

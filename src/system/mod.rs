@@ -54,7 +54,6 @@ use parking_lot::Mutex;
 use state::{App, AppAuth, Conn, State};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::time::Instant;
 
 /// Identifies one link (connection) to the system.
@@ -195,8 +194,8 @@ impl System {
     }
 
     /// Opens a link (used by transports).
-    pub(crate) fn connect(&self) -> (ConnId, UnboundedReceiver<Down>) {
-        let (tx, rx) = unbounded_channel();
+    pub(crate) fn connect(&self) -> (ConnId, crate::transport::DownReceiver) {
+        let (tx, rx) = crate::transport::down_channel();
         let id = {
             let mut st = self.inner.state.lock();
             st.next_conn += 1;

@@ -9,7 +9,6 @@ use crate::transport::protocol::{
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
 #[derive(Default)]
@@ -25,7 +24,7 @@ pub(super) struct State {
 }
 
 pub(super) struct Conn {
-    pub down: UnboundedSender<Down>,
+    pub down: crate::transport::DownSender,
     /// (app id, user id) once logged in. Shared strings: every frame of the link looks them
     /// up, and a copy of them costs a reference count, not two allocations.
     pub session: Option<(Arc<str>, Arc<str>)>,
@@ -43,7 +42,7 @@ pub(super) struct Conn {
 }
 
 impl Conn {
-    pub fn new(down: UnboundedSender<Down>) -> Self {
+    pub fn new(down: crate::transport::DownSender) -> Self {
         Conn {
             down,
             session: None,

@@ -5,11 +5,12 @@
 
 pub mod inproc;
 pub mod protocol;
+mod queue;
 pub mod tcp;
 
 pub use inproc::InProcessConnector;
-use protocol::{Down, Up};
-use tokio::sync::mpsc::UnboundedReceiver;
+use protocol::Up;
+pub use queue::{down_channel, DownReceiver, DownSender};
 
 /// The link was closed; nothing more can be sent on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -33,8 +34,9 @@ pub trait LinkSender: Send + Sync {
 pub struct Link {
     /// Toward the system.
     pub sender: Box<dyn LinkSender>,
-    /// From the system, in order. Ends when the link closes.
-    pub receiver: UnboundedReceiver<Down>,
+    /// From the system, in order. Ends when the link closes. A transport (or a test connector)
+    /// makes it with [`down_channel`] and keeps the [`DownSender`].
+    pub receiver: DownReceiver,
 }
 
 /// Opens links to an RTM system.

@@ -4,8 +4,8 @@ use super::wire::{
     encode_frame, parse_preamble, preamble, release_burst, ClientFrame, FrameReader, Hello,
     ServerFrame, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
 };
-use crate::transport::protocol::{Down, Up};
-use crate::transport::{Connector, Link, LinkClosed, LinkSender};
+use crate::transport::protocol::Up;
+use crate::transport::{down_channel, Connector, DownSender, Link, LinkClosed, LinkSender};
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -205,7 +205,7 @@ impl Connector for TcpConnector {
         // The core names the server when it reports this error (see `describe`).
         let (rd, wr, reader) = self.open().await?;
         let (up_tx, up_rx) = unbounded_channel();
-        let (down_tx, down_rx) = unbounded_channel();
+        let (down_tx, down_rx) = down_channel();
         tokio::spawn(run_link(
             rd,
             wr,
@@ -236,7 +236,7 @@ async fn run_link(
     mut wr: OwnedWriteHalf,
     mut reader: FrameReader,
     mut up_rx: UnboundedReceiver<Outgoing>,
-    down_tx: UnboundedSender<Down>,
+    down_tx: DownSender,
     addr: String,
     linger: Duration,
 ) {
@@ -354,7 +354,7 @@ fn take_outgoing(
 }
 
 /// Passes every complete frame on. `Err` says why the link must end.
-fn deliver(reader: &mut FrameReader, down_tx: &UnboundedSender<Down>) -> Result<(), String> {
+fn deliver(reader: &mut FrameReader, down_tx: &DownSender) -> Result<(), String> {
     loop {
         match reader.next_frame::<ServerFrame>() {
             Ok(None) => return Ok(()),

@@ -375,7 +375,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
         if fresh && out.len() - pos < COALESCE_BELOW {
             fresh = false;
             tokio::task::yield_now().await;
-            while let Ok(down) = down_rx.try_recv() {
+            while let Some(down) = down_rx.try_recv() {
                 encode_frame(&ServerFrame::Down(down), &mut out);
             }
         }
@@ -403,7 +403,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
                 };
                 encode_frame(&ServerFrame::Down(down), &mut out);
                 let mut frames = 1;
-                while let Ok(down) = down_rx.try_recv() {
+                while let Some(down) = down_rx.try_recv() {
                     encode_frame(&ServerFrame::Down(down), &mut out);
                     frames += 1;
                 }
@@ -452,7 +452,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
             shared.closed_with_reason.fetch_add(1, Ordering::Relaxed);
             if c.reason != CloseReason::SlowConsumer {
                 // Whatever the system sent before the session ended still goes out, in order.
-                while let Ok(down) = down_rx.try_recv() {
+                while let Some(down) = down_rx.try_recv() {
                     encode_frame(&ServerFrame::Down(down), &mut out);
                 }
             }
