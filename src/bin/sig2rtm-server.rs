@@ -334,11 +334,14 @@ async fn serve(settings: Settings) -> ExitCode {
             .join(", ")
     };
     log::info!("serving {apps}; limits {:?}", settings.server);
+    // The handlers are in place before the address is announced: whoever starts the server and
+    // signals it as soon as it is listening gets a clean shutdown, not the default action.
+    let stop = StopSignals::install();
     println!("sig2rtm-server listening on {}", server.local_addr());
     let _ = std::io::stdout().flush();
 
-    let signal = match stop_signal().await {
-        Ok(name) => name,
+    let signal = match stop {
+        Ok(stop) => stop.wait().await,
         Err(e) => {
             log::error!("cannot wait for signals: {e}; stopping");
             "error"
@@ -352,21 +355,47 @@ async fn serve(settings: Settings) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-#[cfg(unix)]
-async fn stop_signal() -> std::io::Result<&'static str> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut term = signal(SignalKind::terminate())?;
-    Ok(tokio::select! {
-        _ = int.recv() => "SIGINT",
-        _ = term.recv() => "SIGTERM",
-    })
+/// The signals that stop the server: SIGINT and SIGTERM (Ctrl-C elsewhere).
+struct StopSignals {
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
 }
 
-#[cfg(not(unix))]
-async fn stop_signal() -> std::io::Result<&'static str> {
-    tokio::signal::ctrl_c().await?;
-    Ok("Ctrl-C")
+impl StopSignals {
+    /// Takes the signals over from their default action, from now on.
+    fn install() -> std::io::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(StopSignals {
+                int: signal(SignalKind::interrupt())?,
+                term: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    /// Waits for the first of them; returns its name.
+    async fn wait(mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.int.recv() => "SIGINT",
+                _ = self.term.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => "Ctrl-C",
+                Err(_) => "error",
+            }
+        }
+    }
 }
 
 #[cfg(test)]
