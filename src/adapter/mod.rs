@@ -307,7 +307,10 @@ impl Adapter {
             }
             self.release_held();
             self.start_operations().await;
+            // The callbacks of this turn go to the callback thread before the task waits.
+            self.emitter.flush();
         }
+        self.emitter.flush();
         // Operations still in flight run to their end on their own, as the requests they made
         // expect; their continuations are dropped (no callback after `destroy`, S8).
         let operations = std::mem::take(&mut self.operations);
