@@ -89,22 +89,60 @@ impl Shared {
     }
 }
 
-/// Arguments of a legacy call: its strings and its numbers, in parameter order.
+/// Most string arguments of a legacy method.
+const MAX_STRINGS: usize = 4;
+
+/// Most number arguments of a legacy method.
+const MAX_NUMBERS: usize = 2;
+
+/// Arguments of a legacy call: its strings and its numbers, in parameter order. The strings
+/// share one buffer, so a call costs at most one allocation.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Args {
-    pub s: Vec<String>,
-    pub n: Vec<i64>,
+    text: String,
+    /// Where each string ends in `text`.
+    ends: [usize; MAX_STRINGS],
+    strings: usize,
+    numbers: [i64; MAX_NUMBERS],
+    count: usize,
 }
 
 impl Args {
+    /// The arguments `s` and `n` of a call, copied.
+    pub fn new<const S: usize, const N: usize>(s: [&str; S], n: [i64; N]) -> Args {
+        const {
+            assert!(S <= MAX_STRINGS && N <= MAX_NUMBERS);
+        }
+        let mut args = Args {
+            text: String::with_capacity(s.iter().map(|x| x.len()).sum()),
+            strings: S,
+            count: N,
+            ..Args::default()
+        };
+        for (i, x) in s.iter().enumerate() {
+            args.text.push_str(x);
+            args.ends[i] = args.text.len();
+        }
+        args.numbers[..N].copy_from_slice(&n);
+        args
+    }
+
     /// The `i`-th string argument ("" when absent).
     pub fn s(&self, i: usize) -> &str {
-        self.s.get(i).map(String::as_str).unwrap_or("")
+        if i >= self.strings {
+            return "";
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 
     /// The `i`-th number argument (0 when absent).
     pub fn n(&self, i: usize) -> i64 {
-        self.n.get(i).copied().unwrap_or(0)
+        if i < self.count {
+            self.numbers[i]
+        } else {
+            0
+        }
     }
 }
 
