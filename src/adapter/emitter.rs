@@ -2,9 +2,8 @@
 //! inline on the adapter task), with the guarantees of contract rules T2, T3 and S8.
 
 use crate::signaling::{CallbackMode, LegacyEvent, SignalingCallback};
-use crossbeam_channel::{unbounded, Receiver, Sender};
-use parking_lot::{Mutex, RwLock};
-use std::cell::Cell;
+use parking_lot::{Condvar, Mutex, RwLock};
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -64,13 +63,33 @@ impl Delivery {
     }
 }
 
+/// Most events the adapter holds before it hands them to the callback thread in one batch.
+const BATCH: usize = 256;
+
 /// Hands legacy events to the handler.
-#[derive(Clone)]
 pub(crate) enum Emitter {
-    /// Through a queue to the callback thread.
-    Thread(Sender<LegacyEvent>),
+    /// In batches, through a queue to the callback thread.
+    Thread {
+        /// Events of the adapter's current turn, not handed over yet.
+        held: RefCell<Vec<LegacyEvent>>,
+        queue: Arc<Queue>,
+    },
     /// Directly, on the calling task.
     Inline(Arc<Delivery>),
+}
+
+/// The queue between an adapter and its callback thread.
+pub(crate) struct Queue {
+    state: Mutex<QueueState>,
+    /// Signalled when events arrive in an empty queue, and when the adapter goes away.
+    arrived: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    events: Vec<LegacyEvent>,
+    /// No more events will come (the adapter is gone), or no thread takes them.
+    closed: bool,
 }
 
 impl Emitter {
@@ -79,35 +98,98 @@ impl Emitter {
         match mode {
             CallbackMode::Inline => Emitter::Inline(delivery),
             CallbackMode::Thread => {
-                let (tx, rx) = unbounded();
+                let queue = Arc::new(Queue {
+                    state: Mutex::new(QueueState::default()),
+                    arrived: Condvar::new(),
+                });
+                let theirs = queue.clone();
                 let spawned = std::thread::Builder::new()
                     .name("sig2rtm-callbacks".into())
-                    .spawn(move || run(rx, delivery));
+                    .spawn(move || run(&theirs, &delivery));
                 if let Err(e) = spawned {
                     log::error!("cannot start the callback thread: {e}");
+                    queue.state.lock().closed = true;
                 }
-                Emitter::Thread(tx)
+                Emitter::Thread {
+                    held: RefCell::new(Vec::new()),
+                    queue,
+                }
             }
         }
     }
 
-    /// Queues (or runs) one callback.
+    /// Queues (or runs) one callback. Queued callbacks reach the callback thread at the next
+    /// [`Emitter::flush`], or once a batch is full.
     pub fn emit(&self, event: LegacyEvent) {
         match self {
-            Emitter::Thread(tx) => {
-                let _ = tx.send(event);
+            Emitter::Thread { held, .. } => {
+                let full = {
+                    let mut held = held.borrow_mut();
+                    held.push(event);
+                    held.len() >= BATCH
+                };
+                if full {
+                    self.flush();
+                }
             }
             Emitter::Inline(delivery) => {
                 delivery.deliver(&event);
             }
         }
     }
+
+    /// Hands the queued callbacks to the callback thread, waking it if it was idle. The
+    /// adapter calls this at the end of each turn, before it waits for more work.
+    pub fn flush(&self) {
+        let Emitter::Thread { held, queue } = self else {
+            return;
+        };
+        let mut held = held.borrow_mut();
+        if held.is_empty() {
+            return;
+        }
+        let mut state = queue.state.lock();
+        if state.closed {
+            held.clear();
+            return;
+        }
+        let was_empty = state.events.is_empty();
+        state.events.append(&mut held);
+        drop(state);
+        // A callback thread with events still queued is not waiting: it looks again after
+        // its batch, so only a hand-off into an empty queue needs a wake-up.
+        if was_empty {
+            queue.arrived.notify_one();
+        }
+    }
 }
 
-fn run(rx: Receiver<LegacyEvent>, delivery: Arc<Delivery>) {
-    // Each wake drains everything queued, so bursts cost one wake-up.
-    while let Ok(first) = rx.recv() {
-        for event in std::iter::once(first).chain(rx.try_iter()) {
+impl Drop for Emitter {
+    fn drop(&mut self) {
+        self.flush();
+        if let Emitter::Thread { queue, .. } = self {
+            queue.state.lock().closed = true;
+            queue.arrived.notify_one();
+        }
+    }
+}
+
+fn run(queue: &Queue, delivery: &Delivery) {
+    // Each wake takes everything queued, so a burst costs one wake-up and one lock; the two
+    // buffers are swapped, not reallocated.
+    let mut batch = Vec::new();
+    loop {
+        {
+            let mut state = queue.state.lock();
+            while state.events.is_empty() && !state.closed {
+                queue.arrived.wait(&mut state);
+            }
+            if state.events.is_empty() {
+                return;
+            }
+            std::mem::swap(&mut state.events, &mut batch);
+        }
+        for event in batch.drain(..) {
             if !delivery.deliver(&event) {
                 return;
             }

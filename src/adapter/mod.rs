@@ -7,10 +7,11 @@
 //! the generated [`LegacyMethod`]; [`Adapter::dispatch`] matches on it exhaustively, so a table
 //! row without a handler does not compile.
 //!
-//! RTM operations are started at once (the core sends each request when it is called) and their
-//! results come back to the task as continuations. Continuations of one *lane* (messages, one
-//! channel, calls…) are applied in the order their operations were started; lanes do not wait
-//! for one another, so a slow login or invitation never holds up a message (T4).
+//! RTM operations are started at once (the core sends each request when it is called) and the
+//! adapter task itself polls them until they finish; their results become continuations.
+//! Continuations of one *lane* (messages, one channel, calls…) are applied in the order their
+//! operations were started; lanes do not wait for one another, so a slow login or invitation
+//! never holds up a message (T4).
 
 mod calls;
 mod channels;
@@ -28,11 +29,15 @@ pub(crate) use uid::uid_of;
 use crate::mapping::LegacyMethod;
 use crate::rtm::{EventStream, RtmClient, RtmEvent};
 use crate::signaling::{LegacyEvent, LoginState, SignalingConfig};
+use futures_util::future::MaybeDone;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use parking_lot::Mutex;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 /// State the facade reads without going through the adapter task.
@@ -84,22 +89,60 @@ impl Shared {
     }
 }
 
-/// Arguments of a legacy call: its strings and its numbers, in parameter order.
+/// Most string arguments of a legacy method.
+const MAX_STRINGS: usize = 4;
+
+/// Most number arguments of a legacy method.
+const MAX_NUMBERS: usize = 2;
+
+/// Arguments of a legacy call: its strings and its numbers, in parameter order. The strings
+/// share one buffer, so a call costs at most one allocation.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Args {
-    pub s: Vec<String>,
-    pub n: Vec<i64>,
+    text: String,
+    /// Where each string ends in `text`.
+    ends: [usize; MAX_STRINGS],
+    strings: usize,
+    numbers: [i64; MAX_NUMBERS],
+    count: usize,
 }
 
 impl Args {
+    /// The arguments `s` and `n` of a call, copied.
+    pub fn new<const S: usize, const N: usize>(s: [&str; S], n: [i64; N]) -> Args {
+        const {
+            assert!(S <= MAX_STRINGS && N <= MAX_NUMBERS);
+        }
+        let mut args = Args {
+            text: String::with_capacity(s.iter().map(|x| x.len()).sum()),
+            strings: S,
+            count: N,
+            ..Args::default()
+        };
+        for (i, x) in s.iter().enumerate() {
+            args.text.push_str(x);
+            args.ends[i] = args.text.len();
+        }
+        args.numbers[..N].copy_from_slice(&n);
+        args
+    }
+
     /// The `i`-th string argument ("" when absent).
     pub fn s(&self, i: usize) -> &str {
-        self.s.get(i).map(String::as_str).unwrap_or("")
+        if i >= self.strings {
+            return "";
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 
     /// The `i`-th number argument (0 when absent).
     pub fn n(&self, i: usize) -> i64 {
-        self.n.get(i).copied().unwrap_or(0)
+        if i < self.count {
+            self.numbers[i]
+        } else {
+            0
+        }
     }
 }
 
@@ -111,7 +154,60 @@ pub(crate) enum Command {
     Destroy,
 }
 
-type Continuation = Box<dyn FnOnce(&mut Adapter) + Send>;
+/// An RTM operation together with what the adapter does with its result, in one allocation.
+trait Operation: Send {
+    /// Drives the operation; ready once its result is stored.
+    fn poll_operation(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
+
+    /// Applies the continuation to the stored result (the first call only).
+    fn finish(self: Pin<&mut Self>, adapter: &mut Adapter);
+}
+
+impl<F, T, K> Operation for MaybeDone<F>
+where
+    F: Future<Output = (T, K)> + Send,
+    T: Send,
+    K: FnOnce(&mut Adapter, T) + Send,
+{
+    fn poll_operation(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.poll(cx)
+    }
+
+    fn finish(self: Pin<&mut Self>, adapter: &mut Adapter) {
+        if let Some((output, k)) = self.take_output() {
+            k(adapter, output);
+        }
+    }
+}
+
+/// A finished operation, whose continuation is still to be applied.
+type Continuation = Pin<Box<dyn Operation>>;
+
+/// A finished operation: its lane, its place in the lane, and what to do with its result.
+type Finished = (Lane, u64, Continuation);
+
+/// An operation in flight, polled by the adapter task.
+struct InFlight {
+    lane: Option<Lane>,
+    seq: u64,
+    operation: Option<Continuation>,
+}
+
+impl Future for InFlight {
+    type Output = Finished;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Finished> {
+        let this = &mut *self;
+        let Some(operation) = this.operation.as_mut() else {
+            return Poll::Pending;
+        };
+        ready!(operation.as_mut().poll_operation(cx));
+        match (this.lane.take(), this.operation.take()) {
+            (Some(lane), Some(operation)) => Poll::Ready((lane, this.seq, operation)),
+            _ => Poll::Pending,
+        }
+    }
+}
 
 /// Orders continuations: the adapter applies them per lane in the order their operations began.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -144,7 +240,12 @@ pub(crate) struct Adapter {
     config: SignalingConfig,
     emitter: Emitter,
     delivery: Arc<Delivery>,
-    internal: UnboundedSender<(Lane, u64, Continuation)>,
+    /// Operations in flight; the adapter task polls them between commands and events.
+    operations: FuturesUnordered<InFlight>,
+    /// Operations added since the set was last polled, which have not started yet.
+    fresh: bool,
+    /// Finished operations whose continuations wait for their turn (commands go first).
+    finished: VecDeque<Finished>,
     lanes: HashMap<Lane, LaneState>,
     events: Option<EventStream>,
     /// RTM events that arrived while a login was being completed: the app hears
@@ -166,14 +267,15 @@ impl Adapter {
         runtime: &tokio::runtime::Handle,
     ) -> UnboundedSender<Command> {
         let (commands_tx, commands) = unbounded_channel();
-        let (internal, internal_rx) = unbounded_channel();
         let emitter = Emitter::start(config.callback_mode, delivery.clone());
         let adapter = Adapter {
             shared,
             config,
             emitter,
             delivery,
-            internal,
+            operations: FuturesUnordered::new(),
+            fresh: false,
+            finished: VecDeque::new(),
             lanes: HashMap::new(),
             events: None,
             held: Vec::new(),
@@ -183,21 +285,19 @@ impl Adapter {
             next_timer: 0,
             stopped: false,
         };
-        runtime.spawn(adapter.run(commands, internal_rx));
+        runtime.spawn(adapter.run(commands));
         commands_tx
     }
 
-    async fn run(
-        mut self,
-        mut commands: UnboundedReceiver<Command>,
-        mut internal: UnboundedReceiver<(Lane, u64, Continuation)>,
-    ) {
+    async fn run(mut self, mut commands: UnboundedReceiver<Command>) {
         while !self.stopped {
             // `biased`: when several sources are ready, take them in this fixed order, so the
             // same flow always gives the same transcript (a random pick would not).
             // Each wake drains what is already queued, in the same order as one item per turn
             // would (commands first, then continuations, then RTM events), so a burst costs
-            // one wake of this task, not one per item.
+            // one wake of this task, not one per item. The operations a batch of commands
+            // started are polled once the batch is handled, those of a continuation or an
+            // event right after it, so each starts at once.
             tokio::select! {
                 biased;
                 command = commands.recv() => {
@@ -213,20 +313,28 @@ impl Adapter {
                             Err(_) => break,
                         }
                     }
+                    self.start_operations().await;
                 }
-                Some((lane, seq, k)) = internal.recv() => {
+                Some((lane, seq, k)) = next_finished(&mut self.finished, &mut self.operations) => {
                     self.apply(lane, seq, k);
+                    self.start_operations().await;
                     while !self.stopped && commands.is_empty() {
                         self.release_held();
-                        match internal.try_recv() {
-                            Ok((lane, seq, k)) => self.apply(lane, seq, k),
-                            Err(_) => break,
+                        match self.finished_now().await {
+                            Some((lane, seq, k)) => self.apply(lane, seq, k),
+                            None => break,
                         }
+                        self.start_operations().await;
                     }
                 }
                 Some(event) = next_event(&mut self.events) => {
                     self.rtm_event(event);
-                    while !self.stopped && commands.is_empty() && internal.is_empty() {
+                    loop {
+                        // Also the operations this event started; a finished one goes first.
+                        self.poll_operations().await;
+                        if self.stopped || !commands.is_empty() || !self.finished.is_empty() {
+                            break;
+                        }
                         self.release_held();
                         match self.events.as_mut().and_then(|e| e.try_recv()) {
                             Some(event) => self.rtm_event(event),
@@ -236,7 +344,49 @@ impl Adapter {
                 }
             }
             self.release_held();
+            self.start_operations().await;
+            // The callbacks of this turn go to the callback thread before the task waits.
+            self.emitter.flush();
         }
+        self.emitter.flush();
+        // Operations still in flight run to their end on their own, as the requests they made
+        // expect; their continuations are dropped (no callback after `destroy`, S8).
+        let operations = std::mem::take(&mut self.operations);
+        if !operations.is_empty() {
+            tokio::spawn(operations.for_each(|_| async {}));
+        }
+    }
+
+    /// The next finished operation if there is one now, without waiting.
+    async fn finished_now(&mut self) -> Option<Finished> {
+        let mut next = next_finished(&mut self.finished, &mut self.operations);
+        std::future::poll_fn(|cx| match Pin::new(&mut next).poll(cx) {
+            Poll::Ready(done) => Poll::Ready(done),
+            Poll::Pending => Poll::Ready(None),
+        })
+        .await
+    }
+
+    /// Polls the operations added since the last poll, so each starts at once; the ones that
+    /// finish right away queue their continuations behind the commands already waiting.
+    async fn start_operations(&mut self) {
+        if self.fresh {
+            self.poll_operations().await;
+        }
+    }
+
+    /// Polls the operations that can make progress; the continuations of those that finish
+    /// are queued in `finished`.
+    async fn poll_operations(&mut self) {
+        self.fresh = false;
+        let (operations, finished) = (&mut self.operations, &mut self.finished);
+        std::future::poll_fn(|cx| {
+            while let Poll::Ready(Some(done)) = poll_set(operations, cx) {
+                finished.push_back(done);
+            }
+            Poll::Ready(())
+        })
+        .await
     }
 
     /// Handles the events held back during a login once it has completed (or failed).
@@ -366,12 +516,13 @@ impl Adapter {
         let state = self.lanes.entry(lane.clone()).or_default();
         let seq = state.next_issue;
         state.next_issue += 1;
-        let tx = self.internal.clone();
-        tokio::spawn(async move {
-            let output = op.await;
-            let k: Continuation = Box::new(move |a: &mut Adapter| k(a, output));
-            let _ = tx.send((lane, seq, k));
+        let operation = MaybeDone::Future(async move { (op.await, k) });
+        self.operations.push(InFlight {
+            lane: Some(lane),
+            seq,
+            operation: Some(Box::pin(operation)),
         });
+        self.fresh = true;
     }
 
     /// Applies `k` on the adapter task once `delay` has passed, on a lane of its own, so the
@@ -389,18 +540,24 @@ impl Adapter {
         );
     }
 
+    /// Applies a finished operation's continuation when its turn in the lane has come, and the
+    /// continuations that were waiting for it.
     fn apply(&mut self, lane: Lane, seq: u64, k: Continuation) {
         let state = self.lanes.entry(lane.clone()).or_default();
-        state.ready.insert(seq, k);
-        loop {
-            let state = self.lanes.entry(lane.clone()).or_default();
-            let next = state.next_apply;
-            let Some(k) = state.ready.remove(&next) else {
-                break;
-            };
-            state.next_apply += 1;
+        if seq != state.next_apply {
+            state.ready.insert(seq, k);
+            return;
+        }
+        let mut next = Some(k);
+        while let Some(mut k) = next.take() {
+            if let Some(state) = self.lanes.get_mut(&lane) {
+                state.next_apply += 1;
+            }
             if !self.stopped {
-                k(self);
+                k.as_mut().finish(self);
+            }
+            if let Some(state) = self.lanes.get_mut(&lane) {
+                next = state.ready.remove(&state.next_apply);
             }
         }
         // A lane with nothing outstanding is forgotten, so lanes do not pile up.
@@ -462,6 +619,49 @@ impl Adapter {
         }
         self.set_status(LoginState::NotLogin);
     }
+}
+
+/// The next finished operation: one already queued, else one the set yields now.
+fn next_finished<'a>(
+    finished: &'a mut VecDeque<Finished>,
+    operations: &'a mut FuturesUnordered<InFlight>,
+) -> NextFinished<'a> {
+    NextFinished {
+        finished,
+        operations,
+    }
+}
+
+/// The future of [`next_finished`]; pending while no operation has finished.
+struct NextFinished<'a> {
+    finished: &'a mut VecDeque<Finished>,
+    operations: &'a mut FuturesUnordered<InFlight>,
+}
+
+impl Future for NextFinished<'_> {
+    type Output = Option<Finished>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(done) = self.finished.pop_front() {
+            return Poll::Ready(Some(done));
+        }
+        match poll_set(self.operations, cx) {
+            Poll::Ready(Some(done)) => Poll::Ready(Some(done)),
+            // An empty set: `then` adds to it only from this task, which polls again after.
+            Poll::Ready(None) | Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Polls the set of operations once, outside tokio's cooperative budget. Each operation used
+/// to be a task with a budget of its own; drawn from the adapter task's budget, which its
+/// commands spend, every operation would look pending (and wake itself) once that ran out.
+fn poll_set(
+    operations: &mut FuturesUnordered<InFlight>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Finished>> {
+    let next = std::future::poll_fn(|cx| operations.poll_next_unpin(cx));
+    std::pin::pin!(tokio::task::unconstrained(next)).poll(cx)
 }
 
 async fn next_event(events: &mut Option<EventStream>) -> Option<RtmEvent> {

@@ -177,15 +177,7 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::Login,
-            Args {
-                s: vec![
-                    vendor_id.to_string(),
-                    account.to_string(),
-                    token.to_string(),
-                    device_id.to_string(),
-                ],
-                n: vec![],
-            },
+            Args::new([vendor_id, account, token, device_id], []),
         );
     }
 
@@ -204,15 +196,10 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::Login2,
-            Args {
-                s: vec![
-                    vendor_id.to_string(),
-                    account.to_string(),
-                    token.to_string(),
-                    device_id.to_string(),
-                ],
-                n: vec![i64::from(retry_time_in_s), i64::from(retry_count)],
-            },
+            Args::new(
+                [vendor_id, account, token, device_id],
+                [i64::from(retry_time_in_s), i64::from(retry_count)],
+            ),
         );
     }
 
@@ -224,25 +211,13 @@ impl Signaling {
     /// `channelJoin` (emulated). After the RTM join succeeds the shim reports onChannelJoined, then a user list built from getMembers (at most 200 entries, self included), then one "update" per existing channel attribute. Under the default single-channel policy the current channel is left first with onChannelLeaved(old, 602), which settles the UNCONFIRMED auto-leave question; re-joining a joined channel replays the sequence without leaving.
     #[doc(alias = "channelJoin")]
     pub fn channel_join(&self, channel_id: &str) {
-        self.call(
-            LegacyMethod::ChannelJoin,
-            Args {
-                s: vec![channel_id.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::ChannelJoin, Args::new([channel_id], []));
     }
 
     /// `channelLeave` (direct). RTM leave, reported as onChannelLeaved(ch, 602); the remaining members see onChannelUserLeaved. Leaving a channel the user is not in also answers 602, the reading the Chinese error doc gives that code.
     #[doc(alias = "channelLeave")]
     pub fn channel_leave(&self, channel_id: &str) {
-        self.call(
-            LegacyMethod::ChannelLeave,
-            Args {
-                s: vec![channel_id.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::ChannelLeave, Args::new([channel_id], []));
     }
 
     /// `channelQueryUserNum` (emulated). Counted from getMembers while joined and below 512 members, otherwise from getChannelMemberCount; the count includes the caller when joined. Failures come back as onChannelQueryUserNumResult with 500 or 501 and num 0.
@@ -250,10 +225,7 @@ impl Signaling {
     pub fn channel_query_user_num(&self, channel_id: &str) {
         self.call(
             LegacyMethod::ChannelQueryUserNum,
-            Args {
-                s: vec![channel_id.to_string()],
-                n: vec![],
-            },
+            Args::new([channel_id], []),
         );
     }
 
@@ -262,10 +234,7 @@ impl Signaling {
     pub fn channel_query_user_is_in(&self, channel_id: &str, account: &str) {
         self.call(
             LegacyMethod::ChannelQueryUserIsIn,
-            Args {
-                s: vec![channel_id.to_string(), account.to_string()],
-                n: vec![],
-            },
+            Args::new([channel_id, account], []),
         );
     }
 
@@ -274,10 +243,7 @@ impl Signaling {
     pub fn channel_set_attr(&self, channel_id: &str, name: &str, value: &str) {
         self.call(
             LegacyMethod::ChannelSetAttr,
-            Args {
-                s: vec![channel_id.to_string(), name.to_string(), value.to_string()],
-                n: vec![],
-            },
+            Args::new([channel_id, name, value], []),
         );
     }
 
@@ -286,23 +252,14 @@ impl Signaling {
     pub fn channel_del_attr(&self, channel_id: &str, name: &str) {
         self.call(
             LegacyMethod::ChannelDelAttr,
-            Args {
-                s: vec![channel_id.to_string(), name.to_string()],
-                n: vec![],
-            },
+            Args::new([channel_id, name], []),
         );
     }
 
     /// `channelClearAttr` (emulated). Clears every attribute with member notification enabled; each member receives a single onChannelAttrUpdated with empty name and value and type "clear" (the empty strings settle an UNCONFIRMED detail).
     #[doc(alias = "channelClearAttr")]
     pub fn channel_clear_attr(&self, channel_id: &str) {
-        self.call(
-            LegacyMethod::ChannelClearAttr,
-            Args {
-                s: vec![channel_id.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::ChannelClearAttr, Args::new([channel_id], []));
     }
 
     /// `channelInviteUser` (direct). Sends an RTM LocalInvitation whose callee is the account and whose channelId is the channel, with empty content. Behaves as channelInviteUser2 with extra "", so an offline callee fails with 703 after 20 s.
@@ -311,10 +268,7 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::ChannelInviteUser,
-            Args {
-                s: vec![channel_id.to_string(), account.to_string()],
-                n: vec![],
-            },
+            Args::new([channel_id, account], []),
         );
     }
 
@@ -323,14 +277,7 @@ impl Signaling {
     pub fn channel_invite_user2(&self, channel_id: &str, account: &str, extra: &str) {
         self.call(
             LegacyMethod::ChannelInviteUser2,
-            Args {
-                s: vec![
-                    channel_id.to_string(),
-                    account.to_string(),
-                    extra.to_string(),
-                ],
-                n: vec![],
-            },
+            Args::new([channel_id, account, extra], []),
         );
     }
 
@@ -340,10 +287,7 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::ChannelInvitePhone,
-            Args {
-                s: vec![channel_id.to_string(), phone_num.to_string()],
-                n: vec![],
-            },
+            Args::new([channel_id, phone_num], []),
         );
     }
 
@@ -352,14 +296,7 @@ impl Signaling {
     pub fn channel_invite_phone2(&self, channel_id: &str, phone_num: &str, sources_num: &str) {
         self.call(
             LegacyMethod::ChannelInvitePhone2,
-            Args {
-                s: vec![
-                    channel_id.to_string(),
-                    phone_num.to_string(),
-                    sources_num.to_string(),
-                ],
-                n: vec![],
-            },
+            Args::new([channel_id, phone_num, sources_num], []),
         );
     }
 
@@ -374,15 +311,7 @@ impl Signaling {
     ) {
         self.call(
             LegacyMethod::ChannelInvitePhone3,
-            Args {
-                s: vec![
-                    channel_id.to_string(),
-                    phone_num.to_string(),
-                    sources_num.to_string(),
-                    extra.to_string(),
-                ],
-                n: vec![],
-            },
+            Args::new([channel_id, phone_num, sources_num, extra], []),
         );
     }
 
@@ -391,14 +320,7 @@ impl Signaling {
     pub fn channel_invite_dtmf(&self, channel_id: &str, phone_num: &str, dtmf: &str) {
         self.call(
             LegacyMethod::ChannelInviteDtmf,
-            Args {
-                s: vec![
-                    channel_id.to_string(),
-                    phone_num.to_string(),
-                    dtmf.to_string(),
-                ],
-                n: vec![],
-            },
+            Args::new([channel_id, phone_num, dtmf], []),
         );
     }
 
@@ -408,14 +330,7 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::ChannelInviteAccept,
-            Args {
-                s: vec![
-                    channel_id.to_string(),
-                    account.to_string(),
-                    extra.to_string(),
-                ],
-                n: vec![],
-            },
+            Args::new([channel_id, account, extra], []),
         );
     }
 
@@ -425,14 +340,7 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::ChannelInviteRefuse,
-            Args {
-                s: vec![
-                    channel_id.to_string(),
-                    account.to_string(),
-                    extra.to_string(),
-                ],
-                n: vec![],
-            },
+            Args::new([channel_id, account, extra], []),
         );
     }
 
@@ -442,23 +350,14 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::ChannelInviteEnd,
-            Args {
-                s: vec![channel_id.to_string(), account.to_string()],
-                n: vec![],
-            },
+            Args::new([channel_id, account], []),
         );
     }
 
     /// `messageAppSend` (unsupported). There is no application server in RTM to receive this. The call fails with onMessageSendError(msgID, 400), so the app can release the message id, and with onError 1001.
     #[doc(alias = "messageAppSend")]
     pub fn message_app_send(&self, msg: &str, msg_id: &str) {
-        self.call(
-            LegacyMethod::MessageAppSend,
-            Args {
-                s: vec![msg.to_string(), msg_id.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::MessageAppSend, Args::new([msg, msg_id], []));
     }
 
     /// `messageInstantSend` (direct). A peer text message sent with offline messaging on; OK and CACHED_BY_SERVER both count as onMessageSendSuccess, and an empty msgID is replaced by a generated one. Text up to 32 KB is accepted, and larger text fails with 400 plus onError 1005.
@@ -467,10 +366,7 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::MessageInstantSend,
-            Args {
-                s: vec![account.to_string(), msg.to_string(), msg_id.to_string()],
-                n: vec![],
-            },
+            Args::new([account, msg, msg_id], []),
         );
     }
 
@@ -487,15 +383,7 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::MessageInstantSend2,
-            Args {
-                s: vec![
-                    account.to_string(),
-                    msg.to_string(),
-                    msg_id.to_string(),
-                    options.to_string(),
-                ],
-                n: vec![],
-            },
+            Args::new([account, msg, msg_id, options], []),
         );
     }
 
@@ -504,10 +392,7 @@ impl Signaling {
     pub fn message_channel_send(&self, channel_id: &str, msg: &str, msg_id: &str) {
         self.call(
             LegacyMethod::MessageChannelSend,
-            Args {
-                s: vec![channel_id.to_string(), msg.to_string(), msg_id.to_string()],
-                n: vec![],
-            },
+            Args::new([channel_id, msg, msg_id], []),
         );
     }
 
@@ -516,10 +401,7 @@ impl Signaling {
     pub fn message_channel_send_force(&self, channel_id: &str, msg: &str, msg_id: &str) {
         self.call(
             LegacyMethod::MessageChannelSendForce,
-            Args {
-                s: vec![channel_id.to_string(), msg.to_string(), msg_id.to_string()],
-                n: vec![],
-            },
+            Args::new([channel_id, msg, msg_id], []),
         );
     }
 
@@ -528,15 +410,7 @@ impl Signaling {
     pub fn message_channel_send2(&self, channel_id: &str, msg: &str, msg_id: &str, extra: &str) {
         self.call(
             LegacyMethod::MessageChannelSend2,
-            Args {
-                s: vec![
-                    channel_id.to_string(),
-                    msg.to_string(),
-                    msg_id.to_string(),
-                    extra.to_string(),
-                ],
-                n: vec![],
-            },
+            Args::new([channel_id, msg, msg_id, extra], []),
         );
     }
 
@@ -546,10 +420,7 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::MessagePushSend,
-            Args {
-                s: vec![account.to_string(), msg.to_string(), msg_id.to_string()],
-                n: vec![],
-            },
+            Args::new([account, msg, msg_id], []),
         );
     }
 
@@ -559,10 +430,7 @@ impl Signaling {
         let _ = uid; // N4: uids passed in are ignored
         self.call(
             LegacyMethod::MessageChatSend,
-            Args {
-                s: vec![account.to_string(), msg.to_string(), msg_id.to_string()],
-                n: vec![],
-            },
+            Args::new([account, msg, msg_id], []),
         );
     }
 
@@ -570,13 +438,7 @@ impl Signaling {
     #[doc(alias = "messageDTMFSend")]
     pub fn message_dtmf_send(&self, uid: u32, msg: &str, msg_id: &str) {
         let _ = uid; // N4: uids passed in are ignored
-        self.call(
-            LegacyMethod::MessageDtmfSend,
-            Args {
-                s: vec![msg.to_string(), msg_id.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::MessageDtmfSend, Args::new([msg, msg_id], []));
     }
 
     /// `setBackground` (unsupported). A background hint for the legacy server that RTM never offered (the sunset notice lists it as dropped). Every call reports onError 1001 naming the method.
@@ -584,10 +446,7 @@ impl Signaling {
     pub fn set_background(&self, b_out: u32) {
         self.call(
             LegacyMethod::SetBackground,
-            Args {
-                s: vec![],
-                n: vec![i64::from(b_out)],
-            },
+            Args::new([], [i64::from(b_out)]),
         );
     }
 
@@ -596,10 +455,7 @@ impl Signaling {
     pub fn set_network_status(&self, b_out: u32) {
         self.call(
             LegacyMethod::SetNetworkStatus,
-            Args {
-                s: vec![],
-                n: vec![i64::from(b_out)],
-            },
+            Args::new([], [i64::from(b_out)]),
         );
     }
 
@@ -611,25 +467,13 @@ impl Signaling {
     /// `setAttr` (direct). Upserts one attribute of the local user; an empty value deletes the key, since RTM refuses empty values. No success callback fires (none is documented); keys over 32 bytes or values over 8 KB fail with onError 1004 or 1005.
     #[doc(alias = "setAttr")]
     pub fn set_attr(&self, name: &str, value: &str) {
-        self.call(
-            LegacyMethod::SetAttr,
-            Args {
-                s: vec![name.to_string(), value.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::SetAttr, Args::new([name, value], []));
     }
 
     /// `getAttr` (direct). Reads one attribute of the local user and answers onUserAttrResult(ownAccount, name, value), with value "" when the key is absent (the spec leaves the missing case open).
     #[doc(alias = "getAttr")]
     pub fn get_attr(&self, name: &str) {
-        self.call(
-            LegacyMethod::GetAttr,
-            Args {
-                s: vec![name.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::GetAttr, Args::new([name], []));
     }
 
     /// `getAttrAll` (direct). Reads every attribute of the local user and answers onUserAttrAllResult(ownAccount, json) with a JSON object of strings, `{}` when there are none.
@@ -641,48 +485,24 @@ impl Signaling {
     /// `getUserAttr` (direct). Reads one attribute of any user and answers onUserAttrResult(account, name, value), value "" when absent. RTM keeps attributes of online users only, so an offline user also yields "".
     #[doc(alias = "getUserAttr")]
     pub fn get_user_attr(&self, account: &str, name: &str) {
-        self.call(
-            LegacyMethod::GetUserAttr,
-            Args {
-                s: vec![account.to_string(), name.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::GetUserAttr, Args::new([account, name], []));
     }
 
     /// `getUserAttrAll` (direct). Reads every attribute of any user and answers onUserAttrAllResult(account, json); an offline user yields `{}`.
     #[doc(alias = "getUserAttrAll")]
     pub fn get_user_attr_all(&self, account: &str) {
-        self.call(
-            LegacyMethod::GetUserAttrAll,
-            Args {
-                s: vec![account.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::GetUserAttrAll, Args::new([account], []));
     }
 
     /// `queryUserStatus` (direct). A one-account queryPeersOnlineStatus, answered by onQueryUserStatusResult(account, "1" or "0"). Failures go to onError("query_user_status", code, desc), which is where the samples look for them.
     #[doc(alias = "queryUserStatus")]
     pub fn query_user_status(&self, account: &str) {
-        self.call(
-            LegacyMethod::QueryUserStatus,
-            Args {
-                s: vec![account.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::QueryUserStatus, Args::new([account], []));
     }
 
     /// `invoke` (emulated). Looks the function name up in invoke.toml and runs the same emulation as the matching method, answering onInvokeRet(callID, "", resp) with a JSON object that holds "result":"ok". Failures and unknown names answer a non-empty err and {"result":"failed","reason":...}.
     pub fn invoke(&self, name: &str, req: &str, call_id: &str) {
-        self.call(
-            LegacyMethod::Invoke,
-            Args {
-                s: vec![name.to_string(), req.to_string(), call_id.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::Invoke, Args::new([name, req, call_id], []));
     }
 
     /// `start` (local). No-op: the callback thread runs from creation, because the official Linux tutorial never calls start and still expects callbacks.
@@ -699,22 +519,13 @@ impl Signaling {
     pub fn bc_call(&self, func: &str, json_args: &str, call_id: &str) {
         self.call(
             LegacyMethod::BcCall,
-            Args {
-                s: vec![func.to_string(), json_args.to_string(), call_id.to_string()],
-                n: vec![],
-            },
+            Args::new([func, json_args, call_id], []),
         );
     }
 
     /// `dbg` (unsupported). Undocumented debug hook of the legacy SDK; the shim has nothing to answer with, so it reports onError 1001 and never fires onDbg.
     pub fn dbg(&self, a: &str, b: &str) {
-        self.call(
-            LegacyMethod::Dbg,
-            Args {
-                s: vec![a.to_string(), b.to_string()],
-                n: vec![],
-            },
-        );
+        self.call(LegacyMethod::Dbg, Args::new([a, b], []));
     }
 }
 
