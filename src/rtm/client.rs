@@ -109,7 +109,8 @@ impl RtmClientBuilder {
                 config: self.config.into_shared(),
                 core: Mutex::new(Core::default()),
                 listeners: Mutex::new(Vec::new()),
-                pending: Mutex::new(ids::IdMap::default()),
+                pending: Mutex::new(Requests::default()),
+                expiry_wake: Arc::new(Notify::new()),
                 next_request: AtomicU64::new(1),
                 limiter: Mutex::new(RateLimiter::default()),
             }),
@@ -123,9 +124,53 @@ pub(crate) type ReplyResult = Result<Reply, Failure>;
 /// Runs on the client's event task when a reply arrives, before any later event is handled.
 pub(crate) type Effect = Box<dyn FnOnce(&Arc<ClientInner>, &ReplyResult) + Send>;
 
+/// What a request's future receives: the reply, the system's failure, or the timeout.
+pub(crate) type Answer = Result<Reply, CallError>;
+
 pub(crate) struct Pending {
-    pub(crate) tx: oneshot::Sender<ReplyResult>,
+    pub(crate) tx: oneshot::Sender<Answer>,
     pub(crate) effect: Option<Effect>,
+    /// When the request times out, once its future has been polled without an answer (see
+    /// [`ReplyFuture`]); `None` before that, or when the timeout is too large to count.
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl Pending {
+    pub(crate) fn new(tx: oneshot::Sender<Answer>, effect: Option<Effect>) -> Self {
+        Pending {
+            tx,
+            effect,
+            deadline: None,
+        }
+    }
+}
+
+/// The requests waiting for their reply, and the client's expiry timer: one task per client
+/// that answers requests past their deadline with [`CallError::Timeout`], so that a request's
+/// future does not need a timer of its own.
+#[derive(Default)]
+pub(crate) struct Requests {
+    map: ids::IdMap<RequestId, Pending>,
+    /// The running expiry task, if any (each gets a new number).
+    timer: Option<u64>,
+    timers_started: u64,
+    /// When the running expiry task looks at the deadlines next; `None` while it has nothing
+    /// to wait for.
+    timer_due: Option<Instant>,
+}
+
+impl std::ops::Deref for Requests {
+    type Target = ids::IdMap<RequestId, Pending>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.map
+    }
+}
+
+impl std::ops::DerefMut for Requests {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.map
+    }
 }
 
 /// Waits for the outcome of a `renewToken` made while the link was down, for this token.
@@ -138,7 +183,9 @@ pub(crate) struct ClientInner {
     pub(crate) config: Arc<ClientConfig>,
     pub(crate) core: Mutex<Core>,
     listeners: Mutex<Vec<UnboundedSender<RtmEvent>>>,
-    pub(crate) pending: Mutex<ids::IdMap<RequestId, Pending>>,
+    pub(crate) pending: Mutex<Requests>,
+    /// Wakes the expiry task (see [`Requests`]) when a deadline earlier than its next one is set.
+    expiry_wake: Arc<Notify>,
     pub(crate) next_request: AtomicU64,
     limiter: Mutex<RateLimiter>,
 }
@@ -262,21 +309,25 @@ impl CallError {
 ///
 /// Written by hand rather than as an `async` block: operation futures wrap it a few times, and
 /// each `async` level kept both its input and the future it awaited, so a peer send's future
-/// had grown to 2.4 KB — copied whenever it moved (into a task, a queue, a `select!`). The timer
-/// is only set when the reply is not already there at the first poll.
+/// had grown to 2.4 KB — copied whenever it moved (into a task, a queue, a `select!`).
+///
+/// The future has no timer of its own. When the reply is not there at the first poll, the
+/// deadline goes into the request's [`Pending`] entry, and the client's expiry task (see
+/// [`Requests`]) answers the request with [`CallError::Timeout`] at that instant — also when
+/// the future is not polled again meanwhile. A future dropped before its deadline leaves its
+/// request alone, as before: a late reply still runs the request's effect.
 pub(crate) struct ReplyFuture {
     me: Arc<ClientInner>,
     state: ReplyState,
     timeout: Duration,
-    /// Set at the first poll; `None` inside when the timeout is too large to count.
-    deadline: Option<Option<Instant>>,
-    sleep: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    /// Whether the first poll without a reply has happened (and set the deadline).
+    started: bool,
 }
 
 enum ReplyState {
     Waiting {
         id: RequestId,
-        rx: oneshot::Receiver<ReplyResult>,
+        rx: oneshot::Receiver<Answer>,
     },
     Failed(CallError),
     Done,
@@ -295,11 +346,8 @@ impl Future for ReplyFuture {
             ReplyState::Waiting { id, rx } => {
                 if let Poll::Ready(answer) = std::pin::Pin::new(rx).poll(cx) {
                     this.state = ReplyState::Done;
-                    return Poll::Ready(match answer {
-                        Err(_) => Err(CallError::LinkLost),
-                        Ok(Ok(reply)) => Ok(reply),
-                        Ok(Err(failure)) => Err(CallError::Failed(failure)),
-                    });
+                    // A dropped sender: the link was lost or the session ended.
+                    return Poll::Ready(answer.unwrap_or(Err(CallError::LinkLost)));
                 }
                 *id
             }
@@ -312,29 +360,146 @@ impl Future for ReplyFuture {
             }
             ReplyState::Done => panic!("a request's reply future was polled after it finished"),
         };
-        // The clock is read only when the reply is not there at the first poll.
-        let timeout = this.timeout;
-        let deadline = *this
-            .deadline
-            .get_or_insert_with(|| Instant::now().checked_add(timeout));
-        let Some(deadline) = deadline else {
-            return Poll::Pending;
-        };
-        let sleep = this
-            .sleep
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        if sleep.as_mut().poll(cx).is_pending() {
-            return Poll::Pending;
+        if !this.started {
+            this.started = true;
+            // The clock is read only when the reply is not there at the first poll.
+            if let Some(deadline) = Instant::now().checked_add(this.timeout) {
+                this.me.set_deadline(id, deadline);
+            }
         }
-        this.state = ReplyState::Done;
-        let me = &this.me;
-        me.pending.lock().remove(&id);
-        // Never sent if it was still waiting for the link.
-        me.core
-            .lock()
-            .buffered
-            .retain(|(waiting, _)| *waiting != Some(id));
-        Poll::Ready(Err(CallError::Timeout))
+        Poll::Pending
+    }
+}
+
+/// Clears the client's record of its expiry task when the task ends, also when its runtime
+/// drops it.
+struct ExpiryTask {
+    inner: Weak<ClientInner>,
+    number: u64,
+}
+
+impl Drop for ExpiryTask {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.upgrade() {
+            let mut pending = inner.pending.lock();
+            if pending.timer == Some(self.number) {
+                pending.timer = None;
+                pending.timer_due = None;
+            }
+        }
+    }
+}
+
+impl ClientInner {
+    /// Gives a request its deadline, and makes sure the expiry task will look at it in time.
+    fn set_deadline(self: &Arc<Self>, id: RequestId, deadline: Instant) {
+        let start = {
+            let mut pending = self.pending.lock();
+            // Without an entry the answer is on its way (or the link is gone): the receiver
+            // will wake the future.
+            let Some(entry) = pending.map.get_mut(&id) else {
+                return;
+            };
+            entry.deadline = Some(deadline);
+            if pending.timer_due.is_some_and(|due| due <= deadline) {
+                return;
+            }
+            pending.timer_due = Some(deadline);
+            match pending.timer {
+                Some(_) => None,
+                None => {
+                    pending.timers_started += 1;
+                    pending.timer = Some(pending.timers_started);
+                    Some(pending.timers_started)
+                }
+            }
+        };
+        match start {
+            // Spawned outside the lock: a runtime shutting down drops the task at once.
+            Some(number) => self.spawn_expiry(number),
+            None => self.expiry_wake.notify_one(),
+        }
+    }
+
+    fn spawn_expiry(self: &Arc<Self>, number: u64) {
+        let task = ExpiryTask {
+            inner: Arc::downgrade(self),
+            number,
+        };
+        let wake = self.expiry_wake.clone();
+        tokio::spawn(async move {
+            let task = task;
+            loop {
+                let due = {
+                    let Some(inner) = task.inner.upgrade() else {
+                        return;
+                    };
+                    match inner.expire(task.number) {
+                        Some(due) => due,
+                        None => return,
+                    }
+                };
+                tokio::select! {
+                    () = tokio::time::sleep_until(due) => {}
+                    () = wake.notified() => {}
+                }
+            }
+        });
+    }
+
+    /// Answers the requests whose deadline has come with [`CallError::Timeout`]. Returns when
+    /// to look again, or `None` (and retires expiry task `number`) when no deadline is left.
+    fn expire(&self, number: u64) -> Option<Instant> {
+        let now = Instant::now();
+        let mut expired = Vec::new();
+        let next = {
+            let mut pending = self.pending.lock();
+            if pending.timer != Some(number) {
+                return None;
+            }
+            let mut next: Option<Instant> = None;
+            for (id, entry) in pending.map.iter_mut() {
+                let Some(deadline) = entry.deadline else {
+                    continue;
+                };
+                if deadline > now {
+                    next = Some(next.map_or(deadline, |n| n.min(deadline)));
+                } else if entry.tx.is_closed() {
+                    // Its future was dropped: nobody waits for the timeout, and the request
+                    // stays as it is (a late reply still runs its effect).
+                    entry.deadline = None;
+                } else {
+                    expired.push(*id);
+                }
+            }
+            let answers: Vec<Pending> = expired
+                .iter()
+                .filter_map(|id| pending.map.remove(id))
+                .collect();
+            pending.timer_due = next;
+            if next.is_none() {
+                pending.timer = None;
+            }
+            if answers.is_empty() {
+                return next;
+            }
+            (next, answers)
+        };
+        let (next, answers) = next;
+        {
+            // Never sent if still waiting for the link.
+            let mut core = self.core.lock();
+            if !core.buffered.is_empty() {
+                let expired: HashSet<RequestId, std::hash::BuildHasherDefault<ids::IdHasher>> =
+                    expired.into_iter().collect();
+                core.buffered
+                    .retain(|(waiting, _)| waiting.is_none_or(|w| !expired.contains(&w)));
+            }
+        }
+        for entry in answers {
+            let _ = entry.tx.send(Err(CallError::Timeout));
+        }
+        next
     }
 }
 
@@ -482,8 +647,7 @@ impl ClientInner {
             me: self.clone(),
             state,
             timeout,
-            deadline: None,
-            sleep: None,
+            started: false,
         }
     }
 
@@ -493,18 +657,18 @@ impl ClientInner {
         &self,
         body: Request,
         effect: Option<Effect>,
-    ) -> Result<(RequestId, oneshot::Receiver<ReplyResult>), CallError> {
+    ) -> Result<(RequestId, oneshot::Receiver<Answer>), CallError> {
         let id = self.next_request.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         let link = {
             let mut core = self.core.lock();
             match core.link.clone() {
                 Some(link) => {
-                    self.pending.lock().insert(id, Pending { tx, effect });
+                    self.pending.lock().insert(id, Pending::new(tx, effect));
                     link
                 }
                 None if core.link_down() => {
-                    self.pending.lock().insert(id, Pending { tx, effect });
+                    self.pending.lock().insert(id, Pending::new(tx, effect));
                     core.buffered
                         .push_back((Some(id), Up::Request { id, body }));
                     return Ok((id, rx));
@@ -625,11 +789,11 @@ impl ClientInner {
         match down {
             Down::Reply { id, result } => {
                 let pending = self.pending.lock().remove(&id);
-                if let Some(Pending { tx, effect }) = pending {
+                if let Some(Pending { tx, effect, .. }) = pending {
                     if let Some(effect) = effect {
                         effect(self, &result);
                     }
-                    let _ = tx.send(result);
+                    let _ = tx.send(result.map_err(CallError::Failed));
                 }
             }
             Down::Event(event) => self.on_event(event),

@@ -30,7 +30,7 @@
 //! session from a newer login, so there is no kick loop.
 
 use super::attributes::PeerOnlineStatus;
-use super::client::{ClientInner, Effect, Pending, ReplyResult};
+use super::client::{CallError, ClientInner, Effect, Pending, ReplyResult};
 use super::enums::{ConnectionChangeReason, ConnectionState};
 use super::error::{LoginErrCode, RenewTokenErrCode, RtmCode, RtmError};
 use super::events::RtmEvent;
@@ -223,13 +223,10 @@ impl ClientInner {
         });
         let id = self.next_request.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().insert(
-            id,
-            Pending {
-                tx,
-                effect: Some(effect),
-            },
-        );
+        // No deadline in the entry: the attempt's own timeout below counts.
+        self.pending
+            .lock()
+            .insert(id, Pending::new(tx, Some(effect)));
         if sender.send(Up::Request { id, body: request }).is_err() {
             self.pending.lock().remove(&id);
             self.retire(generation);
@@ -248,13 +245,14 @@ impl ClientInner {
                     Attempt::Stop
                 }
             }
-            Ok(Ok(Err(failure))) => {
+            Ok(Ok(Err(CallError::Failed(failure)))) => {
                 self.retire(generation);
                 sender.close();
                 self.on_resume_refused(epoch, token, failure)
             }
-            // The attempt's request was dropped: kicked, logged out or released meanwhile.
-            Ok(Err(_)) => {
+            // The attempt's request was dropped: kicked, logged out or released meanwhile. (Its
+            // entry has no deadline, so no other error comes through the channel.)
+            Ok(Err(_) | Ok(Err(_))) => {
                 self.retire(generation);
                 sender.close();
                 if self.session_is(epoch) {
