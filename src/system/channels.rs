@@ -39,7 +39,7 @@ impl System {
             ));
         }
         me.channels.insert(channel_id.clone());
-        let conn = me.conn;
+        let conn = me.conn();
         let joined = Reply::Joined {
             last_message: st.next_channel_message,
         };
@@ -262,7 +262,7 @@ impl System {
         let targets: Vec<ConnId> = channel
             .members_in_order()
             .filter(|m| m.as_str() != from)
-            .filter_map(|m| app.users.get(m).map(|u| u.conn))
+            .filter_map(|m| app.users.get(m).map(|u| u.conn()))
             .collect();
         st.next_channel_message = seq;
         for conn in targets {

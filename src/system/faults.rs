@@ -31,7 +31,6 @@
 use super::state::State;
 use super::{ConnId, System};
 use crate::transport::protocol::{Down, KickReason, Up};
-use parking_lot::MutexGuard;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -151,8 +150,17 @@ impl State {
 }
 
 impl System {
-    fn faults_state(&self) -> MutexGuard<'_, State> {
-        self.inner.state.lock()
+    fn faults_state(&self) -> super::StateGuard<'_> {
+        self.inner.lock()
+    }
+
+    /// The state lock, for a fault that cuts or delays links: from now on every frame takes
+    /// the slow path, which applies network faults.
+    fn network_faults_state(&self) -> super::StateGuard<'_> {
+        self.inner
+            .network_faults
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.inner.lock()
     }
 
     /// Cuts the network of `user_id` of `app_id` until [`System::restore_user`] (or
@@ -163,7 +171,7 @@ impl System {
     }
 
     fn cut_user_id(&self, app_id: &str, user_id: &str) -> u64 {
-        let mut st = self.faults_state();
+        let mut st = self.network_faults_state();
         let who = key(app_id, user_id);
         let id = st.faults.next_id();
         st.faults.cut.insert(who.clone(), id);
@@ -190,7 +198,7 @@ impl System {
     }
 
     fn cut_all_id(&self) -> u64 {
-        let mut st = self.faults_state();
+        let mut st = self.network_faults_state();
         let id = st.faults.next_id();
         st.faults.all_cut = Some(id);
         st.kill_links(None);
@@ -213,7 +221,7 @@ impl System {
     /// [`link_timeout`](crate::rtm::ConnectionTimers::link_timeout) to slow the link without
     /// making the client replace it.
     pub fn delay_user(&self, app_id: &str, user_id: &str, delay: Duration) {
-        let mut st = self.faults_state();
+        let mut st = self.network_faults_state();
         let who = key(app_id, user_id);
         if delay.is_zero() {
             st.faults.delay.remove(&who);
@@ -237,7 +245,7 @@ impl System {
     /// Adds `delay` each way to every frame on every link (except links of users with a delay
     /// of their own), until [`System::restore_all`]. `Duration::ZERO` removes it.
     pub fn delay_all(&self, delay: Duration) {
-        let mut st = self.faults_state();
+        let mut st = self.network_faults_state();
         st.faults.all_delay = (!delay.is_zero()).then_some(delay);
         st.refresh_link_delays();
         self.open_delay_lines(&mut st);
@@ -330,7 +338,7 @@ impl System {
                     while let Some((at, frame)) = down_rx.recv().await {
                         tokio::time::sleep_until(at).await;
                         let Some(inner) = weak.upgrade() else { return };
-                        let mut st = inner.state.lock();
+                        let mut st = inner.lock();
                         if st.passes(conn) {
                             if let Some(c) = st.conns.get(&conn) {
                                 let _ = c.down.send(frame);
@@ -346,7 +354,7 @@ impl System {
 
     /// A frame that waited in a link's delay queue reaches the system.
     fn arrive_late(&self, conn: ConnId, item: UpItem) {
-        let mut st = self.inner.state.lock();
+        let mut st = self.inner.lock();
         if !st.passes(conn) {
             return;
         }

@@ -29,7 +29,7 @@ impl System {
         let Some(c) = st.conns.get(&conn) else {
             return;
         };
-        let silent = c.last_heard.elapsed();
+        let silent = self.inner.silence(&c.cell);
         let owner = c
             .session
             .clone()
@@ -38,14 +38,14 @@ impl System {
             Some((app, user)) => {
                 if silent >= config.presence_grace {
                     self.end_session(st, conn, SessionEnd::Expired);
-                    st.conns.remove(&conn);
+                    st.remove_conn(conn);
                     return;
                 }
                 let reachable = st
                     .apps
                     .get(&*app)
                     .and_then(|a| a.users.get(&*user))
-                    .is_some_and(|u| u.reachable);
+                    .is_some_and(|u| u.reachable());
                 if reachable && silent >= config.unreachable_after {
                     self.set_reachable(st, &app, &user, false);
                     config.presence_grace - silent
@@ -57,7 +57,7 @@ impl System {
             }
             None => {
                 if silent >= config.presence_grace {
-                    st.conns.remove(&conn);
+                    st.remove_conn(conn);
                     return;
                 }
                 config.presence_grace - silent
@@ -68,10 +68,10 @@ impl System {
 
     /// A frame arrived on `conn`.
     pub(super) fn heard(&self, st: &mut State, conn: ConnId) {
-        let Some(c) = st.conns.get_mut(&conn) else {
+        let Some(c) = st.conns.get(&conn) else {
             return;
         };
-        c.last_heard = tokio::time::Instant::now();
+        c.cell.heard_at(self.inner.stamp());
         let Some((app, user)) = &c.session else {
             return;
         };
@@ -80,7 +80,10 @@ impl System {
             .apps
             .get(&**app)
             .and_then(|a| a.users.get(&**user))
-            .is_some_and(|u| u.conn == conn && !u.reachable);
+            .is_some_and(|u| {
+                let route = u.route.lock();
+                route.conn == conn && !route.reachable
+            });
         if unreachable {
             let (app, user) = (app.clone(), user.clone());
             self.set_reachable(st, &app, &user, true);
@@ -89,13 +92,12 @@ impl System {
 
     /// Marks a session reachable or not, and tells the user's subscribers.
     pub(super) fn set_reachable(&self, st: &mut State, app: &str, user: &str, reachable: bool) {
-        let Some(u) = st.apps.get_mut(app).and_then(|a| a.users.get_mut(user)) else {
+        let Some(u) = st.apps.get(app).and_then(|a| a.users.get(user)) else {
             return;
         };
-        if u.reachable == reachable {
+        if std::mem::replace(&mut u.route.lock().reachable, reachable) == reachable {
             return;
         }
-        u.reachable = reachable;
         if !reachable {
             st.answer_all_pending(app, user, crate::rtm::PeerDelivery::CachedByServer);
         }

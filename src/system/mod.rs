@@ -35,23 +35,29 @@
 mod attributes;
 mod channels;
 mod config;
+mod fast;
 mod faults;
 mod invitations;
 mod liveness;
 mod peers;
+mod route;
 mod sessions;
 mod state;
 mod stream;
 mod tokens;
 
 pub use config::SystemConfig;
+pub(crate) use route::LinkEnd;
 
 use crate::transport::protocol::{
     Down, Event, Failure, KickReason, Notice, Reply, Request, RequestId, Up,
 };
 use crate::transport::LinkClosed;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
+use route::{Directory, LinkCell};
 use state::{App, AppAuth, Conn, State};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -83,7 +89,43 @@ struct Inner {
     config: SystemConfig,
     epoch_ms: u64,
     started: Instant,
+    /// Everything but the message path's own cells (see `route.rs`); held by the slow path.
     state: Mutex<State>,
+    /// The sessions' routes, for the fast path (the state holds the same directory).
+    directory: Arc<Directory>,
+    /// Set for good once a link was cut or delayed: faulty links need the state lock for
+    /// every frame, so from then on every frame takes the slow path.
+    network_faults: AtomicBool,
+    /// Frames the fast path took.
+    #[cfg(test)]
+    fast_frames: std::sync::atomic::AtomicU64,
+}
+
+/// The state lock's guard. Letting it go opens the routes set up under it to the fast path.
+struct StateGuard<'a>(MutexGuard<'a, State>);
+
+impl Deref for StateGuard<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.0
+    }
+}
+
+impl DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.0
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        for route in self.0.reopen.drain(..) {
+            let mut route = route.lock();
+            if !route.ended {
+                route.open = true;
+            }
+        }
+    }
 }
 
 static GLOBAL: OnceLock<System> = OnceLock::new();
@@ -97,12 +139,17 @@ impl System {
                 .map(|d| d.as_millis() as u64)
                 .unwrap_or(0)
         });
+        let state = State::default();
         System {
             inner: Arc::new(Inner {
                 config,
                 epoch_ms,
                 started: Instant::now(),
-                state: Mutex::new(State::default()),
+                directory: state.directory.clone(),
+                state: Mutex::new(state),
+                network_faults: AtomicBool::new(false),
+                #[cfg(test)]
+                fast_frames: Default::default(),
             }),
         }
     }
@@ -158,7 +205,7 @@ impl System {
 
     /// Ids of the users of `app_id` online now, sorted.
     pub fn online_users(&self, app_id: &str) -> Vec<String> {
-        let st = self.inner.state.lock();
+        let st = self.inner.lock();
         let mut users: Vec<String> = st
             .apps
             .get(app_id)
@@ -170,7 +217,7 @@ impl System {
 
     /// Members of a channel of `app_id`, in the order they joined.
     pub fn channel_members(&self, app_id: &str, channel: &str) -> Vec<String> {
-        let st = self.inner.state.lock();
+        let st = self.inner.lock();
         st.apps
             .get(app_id)
             .and_then(|a| a.channels.get(channel))
@@ -180,7 +227,7 @@ impl System {
 
     /// Number of messages the system keeps for `user` of `app_id` while it is offline.
     pub fn offline_messages_for(&self, app_id: &str, user: &str) -> usize {
-        let st = self.inner.state.lock();
+        let st = self.inner.lock();
         st.apps
             .get(app_id)
             .and_then(|a| a.offline.get(user))
@@ -194,24 +241,25 @@ impl System {
     }
 
     /// Opens a link (used by transports).
-    pub(crate) fn connect(&self) -> (ConnId, crate::transport::DownReceiver) {
+    pub(crate) fn connect(&self) -> (LinkEnd, crate::transport::DownReceiver) {
         let (tx, rx) = crate::transport::down_channel();
+        let cell = LinkCell::new(self.inner.stamp());
         let id = {
-            let mut st = self.inner.state.lock();
+            let mut st = self.inner.lock();
             st.next_conn += 1;
             let id = ConnId(st.next_conn);
-            st.conns.insert(id, Conn::new(tx));
+            st.conns.insert(id, Conn::new(tx, cell.clone()));
             id
         };
         let config = &self.inner.config;
         self.watch_link(id, config.unreachable_after.min(config.presence_grace));
-        (id, rx)
+        (LinkEnd { id, cell }, rx)
     }
 
     /// The client closes a link: its session, if any, ends as on logout. Like any frame, the
     /// close is lost on a cut link and late on a delayed one.
     pub(crate) fn disconnect(&self, conn: ConnId) {
-        let mut st = self.inner.state.lock();
+        let mut st = self.inner.lock();
         if !st.passes(conn) {
             return;
         }
@@ -228,14 +276,20 @@ impl System {
     /// session it carried is kept for the presence grace, exactly as for a silent link, so the
     /// client can resume it. (Use [`System::disconnect`] when the client closed the link.)
     pub(crate) fn link_dropped(&self, conn: ConnId) {
-        if let Some(c) = self.inner.state.lock().conns.get_mut(&conn) {
+        if let Some(c) = self.inner.lock().conns.get_mut(&conn) {
             c.dead = true;
         }
     }
 
-    /// Takes one frame from a link: through the network faults, then to [`System::arrive`].
-    pub(crate) fn handle(&self, conn: ConnId, up: Up) -> Result<(), LinkClosed> {
-        let mut st = self.inner.state.lock();
+    /// Takes one frame from a link: a peer message or an acknowledgement on the fast path when
+    /// it can, anything else through the network faults, then to [`System::arrive`].
+    pub(crate) fn handle(&self, link: &LinkEnd, up: Up) -> Result<(), LinkClosed> {
+        let up = match self.try_fast(link, up) {
+            Ok(()) => return Ok(()),
+            Err(up) => up,
+        };
+        let conn = link.id;
+        let mut st = self.inner.lock();
         let state = &mut *st;
         let Some(c) = state.conns.get_mut(&conn) else {
             return Err(LinkClosed);
@@ -435,5 +489,27 @@ impl System {
 impl Inner {
     fn now_ms(&self) -> u64 {
         self.epoch_ms + self.started.elapsed().as_millis() as u64
+    }
+
+    /// Takes the state lock.
+    fn lock(&self) -> StateGuard<'_> {
+        StateGuard(self.state.lock())
+    }
+
+    /// Now, in nanoseconds of tokio time since the system started (for link cells).
+    fn stamp(&self) -> u64 {
+        Instant::now()
+            .saturating_duration_since(self.started)
+            .as_nanos() as u64
+    }
+
+    /// How long a link has been silent.
+    fn silence(&self, cell: &LinkCell) -> Duration {
+        Duration::from_nanos(self.stamp().saturating_sub(cell.last_heard()))
+    }
+
+    /// Whether a link was ever cut or delayed (see `network_faults`).
+    fn network_faults(&self) -> bool {
+        self.network_faults.load(Ordering::Acquire)
     }
 }

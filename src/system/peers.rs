@@ -151,7 +151,7 @@ impl System {
                 ),
             ));
         }
-        let conn = me.conn;
+        let conn = me.conn();
         for p in &peers {
             me.subscriptions.insert(p.clone());
         }

@@ -1,7 +1,7 @@
 //! Sessions: login (with the remote-login kick), resume after a link loss, logout, link loss
 //! and token renewal.
 
-use super::state::{App, AppAuth, State, User};
+use super::state::{App, AppAuth, State};
 use super::tokens::TokenUse;
 use super::{ConnId, SessionEnd, System};
 use crate::rtm::{LoginErrCode, PeerDelivery, PeerOnlineState, RenewTokenErrCode};
@@ -61,18 +61,16 @@ impl System {
             .apps
             .get(&app_id)
             .and_then(|a| a.users.get(&user_id))
-            .map(|u| (u.conn, u.reachable));
+            .map(|u| (u.conn(), u.reachable()));
         if let Some((old, _)) = previous {
             self.kick(st, old, KickReason::RemoteLogin);
         }
-        let session = st.new_session();
+        let user = st.new_user(conn, (&app_id, &user_id), token.clone());
+        let session = user.session;
         let app = st.app(&app_id);
-        app.users
-            .insert(user_id.clone(), User::new(conn, session, token.clone()));
+        app.users.insert(user_id.clone(), user);
         app.last_token.insert(user_id.clone(), token);
-        if let Some(c) = st.conns.get_mut(&conn) {
-            c.session = Some((app_id.as_str().into(), user_id.as_str().into()));
-        }
+        st.bind(conn, &app_id, &user_id);
         // Watchers saw nothing of a remote login, unless the old session had gone unreachable.
         if !matches!(previous, Some((_, true))) {
             self.notify_watchers(st, &app_id, &user_id, PeerOnlineState::Online);
@@ -155,15 +153,26 @@ impl System {
             }
         };
         // The session is still here: move it to this link.
+        let down = st.conns.get(&conn).map(|c| c.down.clone());
         let (old, was_reachable, now_session, subscribed) = {
-            let app = st.app(&app_id);
+            let State { apps, reopen, .. } = &mut *st;
+            let app = apps
+                .get_mut(&app_id)
+                .expect("a session belongs to a registered app");
             let Some(u) = app.users.get_mut(&user_id) else {
                 return Some(Err(Failure::new(LoginErrCode::Unknown, "session ended")));
             };
-            let old = u.conn;
-            u.conn = conn;
+            let (old, was_reachable) = {
+                let mut route = u.route.lock();
+                // Nothing goes on the new link before the answer and the replay below.
+                route.close_for_now(reopen, &u.route);
+                let old = std::mem::replace(&mut route.conn, conn);
+                if let Some(down) = down {
+                    route.down = down;
+                }
+                (old, std::mem::replace(&mut route.reachable, true))
+            };
             u.token = token.clone();
-            let was_reachable = std::mem::replace(&mut u.reachable, true);
             let now_session = u.session;
             let subscribed: Vec<String> = u.subscriptions.iter().cloned().collect();
             app.last_token.insert(user_id.clone(), token);
@@ -181,12 +190,10 @@ impl System {
                 })
                 .collect()
         };
-        if let Some(c) = st.conns.get_mut(&conn) {
-            c.session = Some((app_id.as_str().into(), user_id.as_str().into()));
-        }
+        st.bind(conn, &app_id, &user_id);
         if old != conn {
             // The old link is done with: what is still in flight on it is lost.
-            st.conns.remove(&old);
+            st.remove_conn(old);
         }
         st.send(
             conn,
@@ -208,7 +215,9 @@ impl System {
             .get(&app_id)
             .and_then(|a| a.users.get(&user_id))
             .map(|u| {
-                u.stream
+                u.route
+                    .lock()
+                    .stream
                     .unacked
                     .iter()
                     .map(|o| Down::Stream {
@@ -255,8 +264,8 @@ impl System {
         subscriptions: Vec<String>,
         after: &mut Vec<(ConnId, Event)>,
     ) {
-        let session = st.new_session();
-        let mut user = User::new(conn, session, token.clone());
+        let mut user = st.new_user(conn, (&app_id, &user_id), token.clone());
+        let session = user.session;
         user.resumed_from = Some(old.0);
         user.attributes = attributes;
         user.subscriptions = subscriptions.iter().cloned().collect();
@@ -269,9 +278,7 @@ impl System {
                 .or_default()
                 .insert(user_id.clone());
         }
-        if let Some(c) = st.conns.get_mut(&conn) {
-            c.session = Some((app_id.as_str().into(), user_id.as_str().into()));
-        }
+        st.bind(conn, &app_id, &user_id);
         let peers: Vec<(String, PeerOnlineState)> = subscriptions
             .iter()
             .map(|p| (p.clone(), st.peer_state(&app_id, p)))
@@ -387,11 +394,13 @@ impl System {
         let Some((app_id, user_id)) = st.conns.get(&conn).and_then(|c| c.session.clone()) else {
             return;
         };
-        if let Some(c) = st.conns.get_mut(&conn) {
-            c.session = None;
-        }
+        st.unbind(conn);
         if st.conn_of(&app_id, &user_id) != Some(conn) {
             return;
+        }
+        // Closed to the fast path first: nothing may join the stream once it is emptied below.
+        if let Some(u) = st.apps.get(&*app_id).and_then(|a| a.users.get(&*user_id)) {
+            u.route.lock().end();
         }
         match how {
             // The client handles what reached its link before its logout's answer.
@@ -408,6 +417,7 @@ impl System {
         let Some(user) = st.app(&app_id).users.remove(&*user_id) else {
             return;
         };
+        st.directory.remove(&app_id, &user_id, &user.route);
         for channel in &user.channels {
             self.remove_member(st, &app_id, &user_id, channel);
         }
@@ -432,7 +442,7 @@ impl System {
     pub(super) fn close_link(&self, st: &mut State, conn: ConnId) {
         if st.conns.contains_key(&conn) {
             self.end_session(st, conn, SessionEnd::Closed);
-            st.conns.remove(&conn);
+            st.remove_conn(conn);
         }
     }
 }

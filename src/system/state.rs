@@ -1,6 +1,7 @@
 //! The data the system keeps: links, apps, online users, channels, cached messages, invitations.
 
 use super::faults::{DelayLines, Faults};
+use super::route::{Binding, Directory, LinkCell, Route, RouteCell};
 use super::ConnId;
 use crate::rtm::{ChannelAttribute, RtmAttribute, RtmMessage};
 use crate::transport::protocol::{
@@ -21,6 +22,11 @@ pub(super) struct State {
     pub conns: crate::rtm::ids::IdMap<ConnId, Conn>,
     pub apps: HashMap<String, App>,
     pub faults: Faults,
+    /// Routes set up or moved while the state lock is held, opened to the fast path when it is
+    /// let go.
+    pub reopen: Vec<RouteCell>,
+    /// Every session's route by (App ID, user), for the fast path (shared with it).
+    pub directory: Arc<Directory>,
 }
 
 pub(super) struct Conn {
@@ -28,8 +34,9 @@ pub(super) struct Conn {
     /// (app id, user id) once logged in. Shared strings: every frame of the link looks them
     /// up, and a copy of them costs a reference count, not two allocations.
     pub session: Option<(Arc<str>, Arc<str>)>,
-    /// When the system last received a frame on this link.
-    pub last_heard: Instant,
+    /// What the fast path shares with the link: when it was last heard from, and the
+    /// session it carries.
+    pub cell: Arc<LinkCell>,
     /// (app id, user id) this link spoke for in its first login or resume, whether it worked
     /// or not: network faults of that user apply to the link.
     pub who: Option<(String, String)>,
@@ -42,11 +49,11 @@ pub(super) struct Conn {
 }
 
 impl Conn {
-    pub fn new(down: crate::transport::DownSender) -> Self {
+    pub fn new(down: crate::transport::DownSender, cell: Arc<LinkCell>) -> Self {
         Conn {
             down,
             session: None,
-            last_heard: Instant::now(),
+            cell,
             who: None,
             dead: false,
             delay: Duration::ZERO,
@@ -104,7 +111,8 @@ impl App {
 
 /// An online user: its session, bound to one link at a time.
 pub(super) struct User {
-    pub conn: ConnId,
+    /// The link it is on, its reachability and its event stream, behind their own lock.
+    pub route: RouteCell,
     pub session: SessionId,
     /// The session this one replaced when it was started by a resume, so that a client whose
     /// resume reply was lost is recognised when it tries again.
@@ -113,24 +121,17 @@ pub(super) struct User {
     pub attributes: Vec<RtmAttribute>,
     pub channels: BTreeSet<String>,
     pub subscriptions: BTreeSet<String>,
-    /// False once the session's link has been silent for `unreachable_after`.
-    pub reachable: bool,
-    pub stream: Stream,
 }
 
 impl User {
-    pub fn new(conn: ConnId, session: SessionId, token: Option<String>) -> Self {
-        User {
-            conn,
-            session,
-            resumed_from: None,
-            token,
-            attributes: Vec::new(),
-            channels: BTreeSet::new(),
-            subscriptions: BTreeSet::new(),
-            reachable: true,
-            stream: Stream::default(),
-        }
+    /// The link the session is on.
+    pub fn conn(&self) -> ConnId {
+        self.route.lock().conn
+    }
+
+    /// False once the session's link has been silent for `unreachable_after`.
+    pub fn reachable(&self) -> bool {
+        self.route.lock().reachable
     }
 }
 
@@ -280,13 +281,74 @@ impl State {
         use crate::rtm::PeerOnlineState;
         match self.apps.get(app).and_then(|a| a.users.get(user)) {
             None => PeerOnlineState::Offline,
-            Some(u) if u.reachable => PeerOnlineState::Online,
+            Some(u) if u.reachable() => PeerOnlineState::Online,
             Some(_) => PeerOnlineState::Unreachable,
         }
     }
 
     pub fn conn_of(&self, app: &str, user: &str) -> Option<ConnId> {
-        self.apps.get(app)?.users.get(user).map(|u| u.conn)
+        self.apps.get(app)?.users.get(user).map(|u| u.conn())
+    }
+
+    /// A new session for a user logging in (or coming back) on `conn`. Its route opens to the
+    /// fast path when the state lock is let go, after the answer to the login.
+    pub fn new_user(
+        &mut self,
+        conn: ConnId,
+        (app, user): (&str, &str),
+        token: Option<String>,
+    ) -> User {
+        let session = self.new_session();
+        let down = match self.conns.get(&conn) {
+            Some(c) => c.down.clone(),
+            // Not reached: a session starts on the link whose frame asked for it.
+            None => crate::transport::down_channel().0,
+        };
+        let route = Route::new_cell(conn, down, session);
+        self.reopen.push(route.clone());
+        self.directory
+            .insert(&Arc::from(app), &Arc::from(user), route.clone());
+        User {
+            route,
+            session,
+            resumed_from: None,
+            token,
+            attributes: Vec::new(),
+            channels: BTreeSet::new(),
+            subscriptions: BTreeSet::new(),
+        }
+    }
+
+    /// Binds `conn` to the session of `user` (which must be online).
+    pub fn bind(&mut self, conn: ConnId, app: &str, user: &str) {
+        let Some(route) = self
+            .apps
+            .get(app)
+            .and_then(|a| a.users.get(user))
+            .map(|u| u.route.clone())
+        else {
+            return;
+        };
+        let (app, user): (Arc<str>, Arc<str>) = (app.into(), user.into());
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.session = Some((app.clone(), user.clone()));
+            *c.cell.binding.lock() = Some(Binding { app, user, route });
+        }
+    }
+
+    /// Unbinds `conn` from the session it carried.
+    pub fn unbind(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.session = None;
+            *c.cell.binding.lock() = None;
+        }
+    }
+
+    /// Forgets a link.
+    pub fn remove_conn(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.remove(&conn) {
+            *c.cell.binding.lock() = None;
+        }
     }
 
     pub fn session_of(&self, conn: ConnId) -> Option<(Arc<str>, Arc<str>)> {

@@ -45,24 +45,16 @@ impl State {
         event: Event,
         reply_to: Option<PendingReply>,
     ) {
-        let Some(u) = self.apps.get_mut(app).and_then(|a| a.users.get_mut(user)) else {
+        let Some(u) = self.apps.get(app).and_then(|a| a.users.get(user)) else {
             return;
         };
-        u.stream.next_seq += 1;
-        let seq = u.stream.next_seq;
-        // An unreachable receiver cannot acknowledge soon: its sender learns that now.
-        let (reply_to, answer_now) = if u.reachable {
-            (reply_to, None)
-        } else {
-            (None, reply_to)
+        let answer_now = {
+            let mut route = u.route.lock();
+            let (seq, answer_now) = route.append(&event, reply_to);
+            // Sent under the route's lock, so the fast path cannot slip a later number in first.
+            self.send(route.conn, Down::Stream { seq, event });
+            answer_now
         };
-        u.stream.unacked.push_back(Outgoing {
-            seq,
-            event: event.clone(),
-            reply_to,
-        });
-        let conn = u.conn;
-        self.send(conn, Down::Stream { seq, event });
         if let Some(r) = answer_now {
             self.answer(app, r, PeerDelivery::CachedByServer);
         }
@@ -81,15 +73,10 @@ impl State {
 
     /// Forgets stream events up to `seq`, answering their senders `Received`.
     pub fn drop_acked(&mut self, app: &str, user: &str, seq: StreamSeq) {
-        let Some(u) = self.apps.get_mut(app).and_then(|a| a.users.get_mut(user)) else {
+        let Some(u) = self.apps.get(app).and_then(|a| a.users.get(user)) else {
             return;
         };
-        let mut replies = Vec::new();
-        while u.stream.unacked.front().is_some_and(|o| o.seq <= seq) {
-            if let Some(r) = u.stream.unacked.pop_front().and_then(|o| o.reply_to) {
-                replies.push(r);
-            }
-        }
+        let replies = u.route.lock().drop_acked(seq);
         for r in replies {
             self.answer(app, r, PeerDelivery::Received);
         }
@@ -97,10 +84,12 @@ impl State {
 
     /// Answers every sender still waiting on `user`'s stream.
     pub fn answer_all_pending(&mut self, app: &str, user: &str, delivery: PeerDelivery) {
-        let Some(u) = self.apps.get_mut(app).and_then(|a| a.users.get_mut(user)) else {
+        let Some(u) = self.apps.get(app).and_then(|a| a.users.get(user)) else {
             return;
         };
         let replies: Vec<PendingReply> = u
+            .route
+            .lock()
             .stream
             .unacked
             .iter_mut()
@@ -112,13 +101,13 @@ impl State {
     }
 
     /// Sends a peer-send answer to the sender's current link, if its session still exists.
-    fn answer(&self, app: &str, reply: PendingReply, delivery: PeerDelivery) {
+    pub fn answer(&self, app: &str, reply: PendingReply, delivery: PeerDelivery) {
         let conn = self
             .apps
             .get(app)
             .and_then(|a| a.users.get(&*reply.user))
             .filter(|u| u.session == reply.session)
-            .map(|u| u.conn);
+            .map(|u| u.conn());
         if let Some(conn) = conn {
             self.send(
                 conn,
@@ -137,11 +126,11 @@ impl State {
         let Some(a) = self.apps.get_mut(app) else {
             return;
         };
-        let Some(u) = a.users.get_mut(user) else {
+        let Some(u) = a.users.get(user) else {
             return;
         };
         let session = u.session;
-        let outgoing: Vec<Outgoing> = u.stream.unacked.drain(..).collect();
+        let outgoing: Vec<Outgoing> = u.route.lock().stream.unacked.drain(..).collect();
         let now = Instant::now();
         let mut replies = Vec::new();
         let queue = a.offline.entry(user.to_string()).or_default();

@@ -6,7 +6,7 @@
 
 use super::protocol::Up;
 use super::{Connector, Link, LinkClosed, LinkSender};
-use crate::system::{ConnId, System};
+use crate::system::{LinkEnd, System};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Connects clients to a [`System`] in this process.
@@ -24,17 +24,17 @@ impl InProcessConnector {
 
 struct InProcessSender {
     system: System,
-    conn: ConnId,
+    link: LinkEnd,
     abandoned: AtomicBool,
 }
 
 impl LinkSender for InProcessSender {
     fn send(&self, up: Up) -> Result<(), LinkClosed> {
-        self.system.handle(self.conn, up)
+        self.system.handle(&self.link, up)
     }
 
     fn close(&self) {
-        self.system.disconnect(self.conn);
+        self.system.disconnect(self.link.id());
     }
 
     fn abandon(&self) {
@@ -46,7 +46,7 @@ impl LinkSender for InProcessSender {
 impl Drop for InProcessSender {
     fn drop(&mut self) {
         if !self.abandoned.load(Ordering::Acquire) {
-            self.system.disconnect(self.conn);
+            self.system.disconnect(self.link.id());
         }
     }
 }
@@ -54,11 +54,11 @@ impl Drop for InProcessSender {
 #[async_trait::async_trait]
 impl Connector for InProcessConnector {
     async fn connect(&self) -> std::io::Result<Link> {
-        let (conn, receiver) = self.system.connect();
+        let (link, receiver) = self.system.connect();
         Ok(Link {
             sender: Box::new(InProcessSender {
                 system: self.system.clone(),
-                conn,
+                link,
                 abandoned: AtomicBool::new(false),
             }),
             receiver,

@@ -7,7 +7,7 @@ use super::wire::{
     encode_frame, parse_preamble, preamble, release_burst, ClientFrame, Close, CloseReason,
     FrameReader, Hello, ServerFrame, Welcome, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
 };
-use crate::system::{ConnId, System};
+use crate::system::{LinkEnd, System};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -349,10 +349,11 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
     );
 
     let system = &shared.system;
-    let (conn, mut down_rx) = system.connect();
+    let (link, mut down_rx) = system.connect();
+    let conn = link.id();
     let mut pos = 0;
     // Frames the client sent right behind its Hello.
-    let early = take_frames(&mut reader, system, conn);
+    let early = take_frames(&mut reader, system, &link);
     let slow = || {
         close_end(
             CloseReason::SlowConsumer,
@@ -418,7 +419,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
                     Ok(_) => {}
                     Err(e) => break End::Lost(format!("read failed: {e}")),
                 }
-                if let Some(end) = take_frames(&mut reader, system, conn) {
+                if let Some(end) = take_frames(&mut reader, system, &link) {
                     break end;
                 }
             }
@@ -464,12 +465,12 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
 }
 
 /// Hands every complete frame to the system. `Some` when the connection must end.
-fn take_frames(reader: &mut FrameReader, system: &System, conn: ConnId) -> Option<End> {
+fn take_frames(reader: &mut FrameReader, system: &System, link: &LinkEnd) -> Option<End> {
     loop {
         match reader.next_frame::<ClientFrame>() {
             Ok(None) => return None,
             Ok(Some(ClientFrame::Up(up))) => {
-                if system.handle(conn, up).is_err() {
+                if system.handle(link, up).is_err() {
                     return Some(close_end(
                         CloseReason::LinkEnded,
                         "the RTM system ended this link",
