@@ -1,0 +1,227 @@
+//! Peer messages routed in parallel: on a multi-threaded runtime, many users send to each
+//! other at once while other users log in, log out and follow their presence (work that takes
+//! the system's state lock and writes to the same event streams). Every message must arrive
+//! exactly once and in the order its sender sent it, and every send must be answered.
+//!
+//! These run on real threads and real time; they wait for what they expect with a deadline
+//! that is only reached on failure.
+
+mod common;
+
+use common::unlimited_client;
+use futures_util::future::join_all;
+use sig2rtm::rtm::{
+    EventStream, PeerDelivery, RtmClient, RtmEvent, RtmMessage, SendMessageOptions,
+};
+use sig2rtm::system::{System, SystemConfig};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The longest a test waits for the messages it expects (real time, only spent on failure).
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn user(system: &System, name: &str) -> (RtmClient, EventStream) {
+    let client = unlimited_client(system);
+    let events = client.subscribe();
+    client.login("", name).await.expect("login");
+    (client, events)
+}
+
+/// Reads `events` until `expected` peer messages arrived; returns them by sender, in arrival
+/// order, as the numbers they carry.
+async fn collect(events: &mut EventStream, expected: usize) -> HashMap<String, Vec<u32>> {
+    let mut by_sender: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut got = 0;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while got < expected {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {got} of {expected} messages arrived"))
+            .expect("event stream ended");
+        if let RtmEvent::MessageFromPeer { peer_id, message } = event {
+            let n: u32 = message.text().parse().expect("a numbered message");
+            by_sender.entry(peer_id).or_default().push(n);
+            got += 1;
+        }
+    }
+    by_sender
+}
+
+fn assert_once_in_order(receiver: &str, by_sender: &HashMap<String, Vec<u32>>, per_sender: u32) {
+    for (sender, numbers) in by_sender {
+        let expected: Vec<u32> = (0..per_sender).collect();
+        assert_eq!(
+            numbers, &expected,
+            "{receiver} got {sender}'s messages out of order, twice or not at all"
+        );
+    }
+}
+
+/// Logs users in and out and subscribes them to `watched`, until `stop` is set: presence
+/// events for the watched users' streams and directory changes, all the while.
+async fn churn(
+    system: System,
+    watched: Vec<String>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> usize {
+    let mut rounds = 0;
+    while !stop.load(std::sync::atomic::Ordering::Acquire) {
+        let name = format!("churn-{}", rounds % 5);
+        let (client, _events) = user(&system, &name).await;
+        client
+            .subscribe_peers_online_status(&watched)
+            .await
+            .expect("subscribe");
+        client.logout().await.expect("logout");
+        client.release();
+        rounds += 1;
+    }
+    rounds
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn all_to_all_messages_on_many_threads_arrive_once_and_in_order() {
+    const USERS: usize = 8;
+    const PER_PEER: u32 = 200;
+    let system = System::new(SystemConfig::default());
+    let names: Vec<String> = (0..USERS).map(|i| format!("user-{i}")).collect();
+    let mut clients = Vec::new();
+    let mut streams = Vec::new();
+    for name in &names {
+        let (c, e) = user(&system, name).await;
+        clients.push(c);
+        streams.push(e);
+    }
+    // The senders also follow each other's presence, so their streams carry status events
+    // written under the state lock between the messages.
+    for c in &clients {
+        c.subscribe_peers_online_status(&names)
+            .await
+            .expect("subscribe");
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churner = tokio::spawn(churn(system.clone(), names.clone(), stop.clone()));
+
+    let receivers: Vec<_> = streams
+        .into_iter()
+        .zip(&names)
+        .map(|(mut events, name)| {
+            let name = name.clone();
+            tokio::spawn(async move {
+                let got = collect(&mut events, (USERS - 1) * PER_PEER as usize).await;
+                (name, got)
+            })
+        })
+        .collect();
+    let senders: Vec<_> = clients
+        .iter()
+        .zip(&names)
+        .map(|(client, me)| {
+            let client = client.clone();
+            let peers: Vec<String> = names.iter().filter(|n| *n != me).cloned().collect();
+            tokio::spawn(async move {
+                let mut sends = Vec::new();
+                for n in 0..PER_PEER {
+                    for peer in &peers {
+                        let m = RtmMessage::from_text(n.to_string());
+                        sends.push(client.send_message_to_peer(
+                            peer,
+                            &m,
+                            SendMessageOptions::default(),
+                        ));
+                    }
+                    // Let the other senders in between, on every thread.
+                    tokio::task::yield_now().await;
+                }
+                join_all(sends).await
+            })
+        })
+        .collect();
+
+    for sender in senders {
+        for outcome in sender.await.unwrap() {
+            assert_eq!(outcome, Ok(PeerDelivery::Received));
+        }
+    }
+    for receiver in receivers {
+        let (name, got) = receiver.await.unwrap();
+        assert_eq!(got.len(), USERS - 1, "{name} heard from every other user");
+        assert_once_in_order(&name, &got, PER_PEER);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    assert!(churner.await.unwrap() > 0, "the churn ran alongside");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn messages_to_a_user_logging_in_and_out_arrive_once_and_in_order() {
+    // Races are found by chance: a few rounds, each on a fresh system.
+    for _ in 0..5 {
+        receiver_logging_in_and_out().await;
+    }
+}
+
+async fn receiver_logging_in_and_out() {
+    // 200 messages in all: what is kept while the receiver is away stays within the offline
+    // cache's 200 per user.
+    const SENDERS: usize = 4;
+    const PER_SENDER: u32 = 50;
+    let system = System::new(SystemConfig::default());
+    let offline = SendMessageOptions {
+        enable_offline_messaging: true,
+        ..SendMessageOptions::default()
+    };
+    let mut senders = Vec::new();
+    for i in 0..SENDERS {
+        senders.push(user(&system, &format!("sender-{i}")).await.0);
+    }
+    // The receiver comes and goes while the senders send; what it gets, it gets on one
+    // stream of events across its sessions.
+    let receiver = unlimited_client(&system);
+    let mut events = receiver.subscribe();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flapping = {
+        let receiver = receiver.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut sessions = 0;
+            while !stop.load(std::sync::atomic::Ordering::Acquire) {
+                receiver.login("", "receiver").await.expect("login");
+                tokio::task::yield_now().await;
+                receiver.logout().await.expect("logout");
+                sessions += 1;
+            }
+            receiver.login("", "receiver").await.expect("final login");
+            sessions
+        })
+    };
+    let sends: Vec<_> = senders
+        .iter()
+        .map(|client| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                for n in 0..PER_SENDER {
+                    let m = RtmMessage::from_text(n.to_string());
+                    outcomes.push(client.send_message_to_peer("receiver", &m, offline).await);
+                }
+                outcomes
+            })
+        })
+        .collect();
+    for s in sends {
+        for outcome in s.await.unwrap() {
+            assert!(
+                matches!(
+                    outcome,
+                    Ok(PeerDelivery::Received | PeerDelivery::CachedByServer)
+                ),
+                "every message was taken: {outcome:?}"
+            );
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    assert!(flapping.await.unwrap() > 0, "the receiver came and went");
+    let got = collect(&mut events, SENDERS * PER_SENDER as usize).await;
+    assert_eq!(got.len(), SENDERS);
+    assert_once_in_order("receiver", &got, PER_SENDER);
+}
