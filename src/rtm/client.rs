@@ -333,6 +333,16 @@ enum ReplyState {
     Done,
 }
 
+impl ReplyFuture {
+    /// The request's id, while its reply is awaited.
+    fn request_id(&self) -> Option<RequestId> {
+        match self.state {
+            ReplyState::Waiting { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+}
+
 impl Future for ReplyFuture {
     type Output = Result<Reply, CallError>;
 
@@ -1154,14 +1164,22 @@ impl RtmClient {
             user_id: user_id.to_string(),
             token: (!token.is_empty()).then(|| token.to_string()),
         };
-        match inner
-            .start(
-                request,
-                deadline.saturating_duration_since(tokio::time::Instant::now()),
-                Some(effect),
-            )
-            .await
-        {
+        // The login waits with a timer of its own rather than the expiry task's: a client that
+        // only logs in and stays idle then never starts an expiry task (it would sleep until
+        // the login deadline, ~700 B per client).
+        let reply = inner.start(request, Duration::MAX, Some(effect));
+        let id = reply.request_id();
+        let outcome = match tokio::time::timeout_at(deadline, reply).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                // A late answer must not log the client in after the timeout was reported.
+                if let Some(id) = id {
+                    inner.pending.lock().remove(&id);
+                }
+                Err(CallError::Timeout)
+            }
+        };
+        match outcome {
             Ok(_) => Ok(()),
             // A logout during the login already reported (DISCONNECTED, LOGOUT).
             Err(e) if inner.state() != ConnectionState::Connecting => Err(e.into_rtm()),
