@@ -179,13 +179,19 @@ async fn receiver_logging_in_and_out() {
     let receiver = unlimited_client(&system);
     let mut events = receiver.subscribe();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (first_login, logged_in) = tokio::sync::oneshot::channel();
     let flapping = {
         let receiver = receiver.clone();
         let stop = stop.clone();
         tokio::spawn(async move {
             let mut sessions = 0;
-            while !stop.load(std::sync::atomic::Ordering::Acquire) {
+            let mut first_login = Some(first_login);
+            // A few sessions at least, however fast the senders are.
+            while sessions < 3 || !stop.load(std::sync::atomic::Ordering::Acquire) {
                 receiver.login("", "receiver").await.expect("login");
+                if let Some(tx) = first_login.take() {
+                    let _ = tx.send(());
+                }
                 tokio::task::yield_now().await;
                 receiver.logout().await.expect("logout");
                 sessions += 1;
@@ -194,6 +200,7 @@ async fn receiver_logging_in_and_out() {
             sessions
         })
     };
+    logged_in.await.expect("the receiver logged in");
     let sends: Vec<_> = senders
         .iter()
         .map(|client| {
@@ -220,7 +227,7 @@ async fn receiver_logging_in_and_out() {
         }
     }
     stop.store(true, std::sync::atomic::Ordering::Release);
-    assert!(flapping.await.unwrap() > 0, "the receiver came and went");
+    assert!(flapping.await.unwrap() >= 3, "the receiver came and went");
     let got = collect(&mut events, SENDERS * PER_SENDER as usize).await;
     assert_eq!(got.len(), SENDERS);
     assert_once_in_order("receiver", &got, PER_SENDER);
