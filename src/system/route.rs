@@ -15,11 +15,11 @@
 
 use super::state::{Outgoing, PendingReply, Stream};
 use super::ConnId;
+use crate::rtm::ids::IdMap;
 use crate::transport::protocol::{Event, SessionId, StreamSeq};
 use crate::transport::DownSender;
 use parking_lot::{Mutex, RwLock};
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -156,7 +156,24 @@ impl LinkEnd {
     }
 }
 
-type Shard = HashMap<Arc<str>, HashMap<Arc<str>, RouteCell>>;
+/// One user's entry; entries whose keys hash alike are chained (practically never).
+struct Entry {
+    app: Arc<str>,
+    user: Arc<str>,
+    route: RouteCell,
+    next: Option<Box<Entry>>,
+}
+
+impl Entry {
+    fn is(&self, app: &str, user: &str) -> bool {
+        &*self.user == user && &*self.app == app
+    }
+}
+
+/// Keyed by the (App ID, user) pair's keyed SipHash, computed once per lookup: user ids come
+/// from outside, so the hash must not be one they can aim at, and the map can then take the
+/// hash as it is.
+type Shard = IdMap<u64, Entry>;
 
 /// (App ID, user) → route of the user's session, in shards that lock separately.
 pub(super) struct Directory {
@@ -170,46 +187,153 @@ impl Default for Directory {
     fn default() -> Self {
         Directory {
             hasher: RandomState::new(),
-            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
         }
     }
 }
 
 impl Directory {
-    fn shard(&self, app: &str, user: &str) -> &RwLock<Shard> {
+    fn locate(&self, app: &str, user: &str) -> (u64, &RwLock<Shard>) {
         let h = self.hasher.hash_one((app, user));
-        &self.shards[(h as usize) % SHARDS]
+        // The map uses the hash's low bits: shards take high ones.
+        (h, &self.shards[(h >> 58) as usize % SHARDS])
     }
 
     /// The route of `user`'s session, if it has one.
     pub fn get(&self, app: &str, user: &str) -> Option<RouteCell> {
-        self.shard(app, user)
-            .read()
-            .get(app)
-            .and_then(|users| users.get(user))
-            .cloned()
+        let (h, shard) = self.locate(app, user);
+        find(&shard.read(), h, app, user)
     }
 
     /// Makes `route` the one of `user` (replacing an ended session's).
     pub fn insert(&self, app: &Arc<str>, user: &Arc<str>, route: RouteCell) {
-        self.shard(app, user)
-            .write()
-            .entry(app.clone())
-            .or_default()
-            .insert(user.clone(), route);
+        let (h, shard) = self.locate(app, user);
+        put(&mut shard.write(), h, app, user, route);
     }
 
     /// Forgets `user`'s route if it is still `route`.
     pub fn remove(&self, app: &str, user: &str, route: &RouteCell) {
-        let mut shard = self.shard(app, user).write();
-        let Some(users) = shard.get_mut(app) else {
+        let (h, shard) = self.locate(app, user);
+        take(&mut shard.write(), h, app, user, route);
+    }
+}
+
+fn find(shard: &Shard, h: u64, app: &str, user: &str) -> Option<RouteCell> {
+    let mut entry = shard.get(&h);
+    while let Some(e) = entry {
+        if e.is(app, user) {
+            return Some(e.route.clone());
+        }
+        entry = e.next.as_deref();
+    }
+    None
+}
+
+fn put(shard: &mut Shard, h: u64, app: &Arc<str>, user: &Arc<str>, route: RouteCell) {
+    let new = |route| Entry {
+        app: app.clone(),
+        user: user.clone(),
+        route,
+        next: None,
+    };
+    let Some(mut entry) = shard.get_mut(&h) else {
+        shard.insert(h, new(route));
+        return;
+    };
+    loop {
+        if entry.is(app, user) {
+            entry.route = route;
             return;
-        };
-        if users.get(user).is_some_and(|r| Arc::ptr_eq(r, route)) {
-            users.remove(user);
-            if users.is_empty() {
-                shard.remove(app);
+        }
+        match entry.next {
+            Some(ref mut next) => entry = next,
+            None => {
+                entry.next = Some(Box::new(new(route)));
+                return;
             }
         }
+    }
+}
+
+fn take(shard: &mut Shard, h: u64, app: &str, user: &str, route: &RouteCell) {
+    let Some(head) = shard.remove(&h) else {
+        return;
+    };
+    // Unchain every entry, then chain back all but the one removed.
+    let mut kept: Vec<Entry> = Vec::new();
+    let mut next = Some(Box::new(head));
+    while let Some(mut e) = next {
+        next = e.next.take();
+        if !(e.is(app, user) && Arc::ptr_eq(&e.route, route)) {
+            kept.push(*e);
+        }
+    }
+    let mut chain: Option<Entry> = None;
+    for mut e in kept.into_iter().rev() {
+        e.next = chain.map(Box::new);
+        chain = Some(e);
+    }
+    if let Some(head) = chain {
+        shard.insert(h, head);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::down_channel;
+
+    fn route() -> RouteCell {
+        Route::new_cell(ConnId(1), down_channel().0, 1)
+    }
+
+    fn same(a: Option<RouteCell>, b: &RouteCell) -> bool {
+        a.is_some_and(|a| Arc::ptr_eq(&a, b))
+    }
+
+    #[test]
+    fn the_directory_finds_removes_and_replaces_routes_by_app_and_user() {
+        let d = Directory::default();
+        let (a, b): (Arc<str>, Arc<str>) = ("app-a".into(), "app-b".into());
+        let (alice, bob): (Arc<str>, Arc<str>) = ("alice".into(), "bob".into());
+        let (r1, r2, r3) = (route(), route(), route());
+        d.insert(&a, &alice, r1.clone());
+        d.insert(&b, &alice, r2.clone());
+        assert!(same(d.get("app-a", "alice"), &r1));
+        assert!(same(d.get("app-b", "alice"), &r2));
+        assert!(d.get("app-a", "bob").is_none());
+        // Only the route it was given is removed: a newer session of the user stays.
+        d.insert(&a, &alice, r3.clone());
+        d.remove("app-a", "alice", &r1);
+        assert!(same(d.get("app-a", "alice"), &r3));
+        d.remove("app-a", "alice", &r3);
+        assert!(d.get("app-a", "alice").is_none());
+        assert!(same(d.get("app-b", "alice"), &r2));
+        d.insert(&a, &bob, r1.clone());
+        assert!(same(d.get("app-a", "bob"), &r1));
+    }
+
+    #[test]
+    fn users_whose_hashes_collide_share_a_slot() {
+        let mut shard = Shard::default();
+        let app: Arc<str> = "app".into();
+        let users: Vec<Arc<str>> = ["x", "y", "z"].map(Arc::from).to_vec();
+        let routes: Vec<RouteCell> = users.iter().map(|_| route()).collect();
+        for (u, r) in users.iter().zip(&routes) {
+            put(&mut shard, 7, &app, u, r.clone());
+        }
+        for (u, r) in users.iter().zip(&routes) {
+            assert!(same(find(&shard, 7, "app", u), r), "{u}");
+        }
+        take(&mut shard, 7, "app", "y", &routes[1]);
+        assert!(find(&shard, 7, "app", "y").is_none());
+        assert!(same(find(&shard, 7, "app", "x"), &routes[0]));
+        assert!(same(find(&shard, 7, "app", "z"), &routes[2]));
+        let replacement = route();
+        put(&mut shard, 7, &app, &users[2], replacement.clone());
+        assert!(same(find(&shard, 7, "app", "z"), &replacement));
+        take(&mut shard, 7, "app", "x", &routes[0]);
+        take(&mut shard, 7, "app", "z", &replacement);
+        assert!(shard.is_empty());
     }
 }
