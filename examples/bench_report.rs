@@ -156,14 +156,57 @@ impl Report {
     }
 }
 
+/// Scenario names `--only` takes.
+const SCENARIOS: &[&str] = &[
+    "idle",
+    "core",
+    "pairs",
+    "facade",
+    "latency",
+    "fanout",
+    "facade-fanout",
+    "mixed",
+];
+
+const USAGE: &str = "usage: bench_report [--smoke] [--only SCENARIO,...]
+scenarios: idle, core, pairs, facade, latency, fanout, facade-fanout, mixed";
+
+/// Says what was wrong with the command line, and how it goes, then exits with status 2.
+fn usage(problem: &str) -> ! {
+    eprintln!("bench_report: {problem}\n{USAGE}");
+    std::process::exit(2);
+}
+
+/// The command line: tiny sizes or not, and the scenarios to run (`None`: all).
+fn options() -> (bool, Option<Vec<String>>) {
+    let mut smoke = false;
+    let mut only = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--smoke" => smoke = true,
+            "--only" => {
+                let Some(list) = args.next() else {
+                    usage("--only needs a list of scenarios");
+                };
+                let names: Vec<String> = list.split(',').map(str::to_string).collect();
+                if let Some(bad) = names.iter().find(|n| !SCENARIOS.contains(&n.as_str())) {
+                    usage(&format!("no scenario is called {bad:?}"));
+                }
+                only = Some(names);
+            }
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => usage(&format!("unknown option {other}")),
+        }
+    }
+    (smoke, only)
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let smoke = args.iter().any(|a| a == "--smoke");
-    let only: Option<Vec<String>> = args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|i| args.get(i + 1))
-        .map(|list| list.split(',').map(str::to_string).collect());
+    let (smoke, only) = options();
     let wanted = |name: &str| only.as_ref().is_none_or(|l| l.iter().any(|n| n == name));
     let started = Instant::now();
     let rt = runtime();

@@ -60,9 +60,10 @@ fn options() -> Options {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut v = || -> u64 {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or_else(|| panic!("{a} needs a number"))
+            match it.next().map(|v| v.parse()) {
+                Some(Ok(n)) => n,
+                _ => usage(&format!("{a} needs a number")),
+            }
         };
         match a.as_str() {
             "--clients" => o.clients = v().max(2) as usize,
@@ -72,10 +73,23 @@ fn options() -> Options {
             "--tick-us" => o.tick_us = v().clamp(10, 100_000),
             "--only" => o.only = it.next().cloned(),
             "--server" => o.server = it.next().cloned(),
-            other => panic!("unknown option {other}"),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => usage(&format!("unknown option {other}")),
         }
     }
     o
+}
+
+const USAGE: &str = "usage: net_bench [--clients N] [--rate MSG_PER_S] [--secs S] [--window N] \
+[--tick-us US] [--only embedded|tcp] [--server HOST:PORT]";
+
+/// Says what was wrong with the command line, and how it goes, then exits with status 2.
+fn usage(problem: &str) -> ! {
+    eprintln!("net_bench: {problem}\n{USAGE}");
+    std::process::exit(2);
 }
 
 /// Latencies in nanoseconds.
