@@ -1,7 +1,8 @@
-//! Peer messages routed in parallel: on a multi-threaded runtime, many users send to each
-//! other at once while other users log in, log out and follow their presence (work that takes
-//! the system's state lock and writes to the same event streams). Every message must arrive
-//! exactly once and in the order its sender sent it, and every send must be answered.
+//! Messages routed in parallel: on a multi-threaded runtime, many users send to each other and
+//! to a channel at once while other users log in, log out, join, leave and follow their
+//! presence (work that takes the system's state lock and writes to the same links). Every
+//! message must arrive exactly once and in the order its sender sent it, and every send must be
+//! answered.
 //!
 //! These run on real threads and real time; they wait for what they expect with a deadline
 //! that is only reached on failure.
@@ -11,7 +12,7 @@ mod common;
 use common::unlimited_client;
 use futures_util::future::join_all;
 use sig2rtm::rtm::{
-    EventStream, PeerDelivery, RtmClient, RtmEvent, RtmMessage, SendMessageOptions,
+    ChannelEvent, EventStream, PeerDelivery, RtmClient, RtmEvent, RtmMessage, SendMessageOptions,
 };
 use sig2rtm::system::{System, SystemConfig};
 use std::collections::HashMap;
@@ -231,4 +232,111 @@ async fn receiver_logging_in_and_out() {
     let got = collect(&mut events, SENDERS * PER_SENDER as usize).await;
     assert_eq!(got.len(), SENDERS);
     assert_once_in_order("receiver", &got, PER_SENDER);
+}
+
+/// Reads `events` until `expected` channel messages from members arrived (visitors' are
+/// skipped); returns them by sender, as the numbers they carry.
+async fn collect_channel(events: &mut EventStream, expected: usize) -> HashMap<String, Vec<u32>> {
+    let mut by_sender: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut got = 0;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while got < expected {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {got} of {expected} channel messages arrived"))
+            .expect("event stream ended");
+        if let RtmEvent::Channel {
+            event: ChannelEvent::MessageReceived { user_id, message },
+            ..
+        } = event
+        {
+            if user_id.starts_with("visitor") {
+                continue;
+            }
+            let n: u32 = message.text().parse().expect("a numbered message");
+            by_sender.entry(user_id).or_default().push(n);
+            got += 1;
+        }
+    }
+    by_sender
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn channel_messages_on_many_threads_reach_every_member_once_and_in_order() {
+    const MEMBERS: usize = 6;
+    const PER_MEMBER: u32 = 150;
+    let system = System::new(SystemConfig::default());
+    let mut members = Vec::new();
+    for i in 0..MEMBERS {
+        let (client, events) = user(&system, &format!("member-{i}")).await;
+        let channel = client.create_channel("hall").expect("channel");
+        channel.join().await.expect("join");
+        members.push((client, channel, events));
+    }
+    // Other users join and leave the channel all the while (membership changes, member events
+    // on the members' streams, all under the state lock).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let visitors = {
+        let system = system.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut visits = 0;
+            while visits < 3 || !stop.load(std::sync::atomic::Ordering::Acquire) {
+                let (client, _events) = user(&system, &format!("visitor-{}", visits % 3)).await;
+                let channel = client.create_channel("hall").expect("channel");
+                channel.join().await.expect("visitor join");
+                channel
+                    .send_message(
+                        &RtmMessage::from_text("visiting"),
+                        SendMessageOptions::default(),
+                    )
+                    .await
+                    .expect("visitor message");
+                channel.leave().await.expect("visitor leave");
+                client.logout().await.expect("visitor logout");
+                client.release();
+                visits += 1;
+            }
+            visits
+        })
+    };
+    let mut receivers = Vec::new();
+    let mut senders = Vec::new();
+    for (i, (client, channel, mut events)) in members.into_iter().enumerate() {
+        receivers.push(tokio::spawn(async move {
+            let got = collect_channel(&mut events, (MEMBERS - 1) * PER_MEMBER as usize).await;
+            (i, got)
+        }));
+        senders.push(tokio::spawn(async move {
+            let mut sends = Vec::new();
+            for n in 0..PER_MEMBER {
+                sends.push(channel.send_message(
+                    &RtmMessage::from_text(n.to_string()),
+                    SendMessageOptions::default(),
+                ));
+                tokio::task::yield_now().await;
+            }
+            // The client stays with the test until every member has heard everything.
+            (join_all(sends).await, client)
+        }));
+    }
+    let mut clients = Vec::new();
+    for s in senders {
+        let (outcomes, client) = s.await.unwrap();
+        for outcome in outcomes {
+            assert_eq!(outcome, Ok(()));
+        }
+        clients.push(client);
+    }
+    for r in receivers {
+        let (i, got) = r.await.unwrap();
+        assert_eq!(
+            got.len(),
+            MEMBERS - 1,
+            "member-{i} heard every other member"
+        );
+        assert_once_in_order(&format!("member-{i}"), &got, PER_MEMBER);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    assert!(visitors.await.unwrap() >= 3);
 }

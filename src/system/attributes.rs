@@ -162,7 +162,7 @@ impl System {
         let empty = channel.is_empty();
         if notify {
             let attributes = channel.attributes.clone();
-            let members: Vec<String> = channel.members_in_order().cloned().collect();
+            let members = channel.member_names();
             for m in members {
                 st.send_to_user(
                     app_id,

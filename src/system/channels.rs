@@ -1,5 +1,6 @@
 //! Channels: membership with member events, throttled member counts, channel messages.
 
+use super::route::{ChannelHot, Route};
 use super::state::{RecentMessage, State};
 use super::{ConnId, System};
 use crate::rtm::limits::MAX_JOINED_CHANNELS;
@@ -39,26 +40,51 @@ impl System {
             ));
         }
         me.channels.insert(channel_id.clone());
+        let route = me.route.clone();
         let conn = me.conn();
-        let joined = Reply::Joined {
-            last_message: st.next_channel_message,
-        };
-        let app = st.app(app_id);
+        let limit = self.inner.config.member_event_limit;
+        let State {
+            apps,
+            shared,
+            reopen,
+            ..
+        } = &mut *st;
+        // Channel messages the fast path sends the joiner from now on wait until its answer is
+        // out (closed before it becomes a member, so none can slip in first).
+        route.lock().close_for_now(reopen, &route);
+        let app = apps
+            .get_mut(app_id)
+            .expect("a logged-in session always belongs to a registered app");
         let channel = app.channels.entry(channel_id.clone()).or_default();
-        if !channel.add(user) {
+        let (added, last_message, count, others) = {
+            let mut hot = channel.hot.lock();
+            // Read under the channel's lock: every later message of the channel reaches the
+            // joiner, every earlier one has a number up to this.
+            let last_message = shared.last_channel_message();
+            let added = hot.add(user, route);
+            let count = hot.len();
+            let others: Vec<String> = if !added || count > limit {
+                Vec::new()
+            } else {
+                hot.members()
+                    .filter(|m| &*m.user != user)
+                    .map(|m| m.user.to_string())
+                    .collect()
+            };
+            (added, last_message, count, others)
+        };
+        let joined = Reply::Joined { last_message };
+        if !added {
             return Ok(joined);
         }
+        if count == 1 {
+            shared.channels.insert(
+                &app_id.into(),
+                &channel_id.as_str().into(),
+                channel.hot.clone(),
+            );
+        }
         channel.wipe_generation = None;
-        let count = channel.len();
-        let others: Vec<String> = if count > self.inner.config.member_event_limit {
-            Vec::new()
-        } else {
-            channel
-                .members_in_order()
-                .filter(|m| *m != user)
-                .cloned()
-                .collect()
-        };
         for other in others {
             st.send_to_user(
                 app_id,
@@ -106,20 +132,29 @@ impl System {
     /// Takes `user` out of a channel and tells the other members.
     pub(super) fn remove_member(&self, st: &mut State, app_id: &str, user: &str, channel_id: &str) {
         let limit = self.inner.config.member_event_limit;
-        let app = st.app(app_id);
-        let Some(channel) = app.channels.get_mut(channel_id) else {
+        let State { apps, shared, .. } = &mut *st;
+        let Some(channel) = apps
+            .get_mut(app_id)
+            .and_then(|a| a.channels.get_mut(channel_id))
+        else {
             return;
         };
-        let before = channel.len();
-        if !channel.remove(user) {
-            return;
+        let (others, empty) = {
+            let mut hot = channel.hot.lock();
+            let before = hot.len();
+            if !hot.remove(user) {
+                return;
+            }
+            let others: Vec<String> = if before > limit {
+                Vec::new()
+            } else {
+                hot.members().map(|m| m.user.to_string()).collect()
+            };
+            (others, hot.len() == 0)
+        };
+        if empty {
+            shared.channels.remove(app_id, channel_id, &channel.hot);
         }
-        let others: Vec<String> = if before > limit {
-            Vec::new()
-        } else {
-            channel.members_in_order().cloned().collect()
-        };
-        let empty = channel.is_empty();
         for other in others {
             st.send_to_user(
                 app_id,
@@ -187,7 +222,7 @@ impl System {
             return;
         }
         channel.last_count_sent = Some((count, Instant::now()));
-        let members: Vec<String> = channel.members_in_order().cloned().collect();
+        let members = channel.member_names();
         for m in members {
             st.send_to_user(
                 app_id,
@@ -226,48 +261,58 @@ impl System {
         channel_id: &str,
         message: RtmMessage,
     ) -> Result<Reply, Failure> {
-        let now_ms = self.inner.now_ms();
-        let keep = self.inner.config.channel_redelivery_max;
-        let window = self.inner.config.channel_redelivery_window;
-        let seq = st.next_channel_message + 1;
-        let app = st.app(app_id);
-        let Some(channel) = app
-            .channels
-            .get_mut(channel_id)
-            .filter(|c| c.contains(from))
-        else {
+        let cell = st
+            .apps
+            .get(app_id)
+            .and_then(|a| a.channels.get(channel_id))
+            .map(|c| c.hot.clone());
+        let mut hot = match &cell {
+            Some(cell) => Some(cell.lock()).filter(|hot| hot.contains(from)),
+            None => None,
+        };
+        let Some(hot) = hot.as_deref_mut() else {
             return Err(Failure::new(
                 ChannelMessageErrCode::Failure,
                 format!("{from} is not in channel {channel_id}; join it before sending"),
             ));
         };
-        let message = message.stamped(now_ms, false);
-        // Kept a while for members that come back from a link loss.
-        let now = Instant::now();
-        while channel
-            .history
-            .front()
-            .is_some_and(|m| channel.history.len() >= keep || now.duration_since(m.at) > window)
-        {
-            channel.history.pop_front();
-        }
-        if keep > 0 {
-            channel.history.push_back(RecentMessage {
+        // Through the state's links, so that network faults apply.
+        self.fan_out(hot, from, channel_id, message, |route, frame| {
+            st.send(route.conn, frame)
+        });
+        Ok(Reply::Done)
+    }
+
+    /// Numbers a channel message, keeps it for members that come back from a link loss, and
+    /// sends it to every other member: all under the channel's lock (`hot`), so every member
+    /// gets the channel's messages in the order of their numbers.
+    pub(super) fn fan_out(
+        &self,
+        hot: &mut ChannelHot,
+        from: &str,
+        channel_id: &str,
+        message: RtmMessage,
+        mut send: impl FnMut(&mut Route, Down),
+    ) {
+        let seq = self.inner.shared.next_channel_message();
+        let message = message.stamped(self.inner.now_ms(), false);
+        hot.remember(
+            RecentMessage {
                 seq,
                 from: from.to_string(),
                 message: message.clone(),
-                at: now,
-            });
-        }
-        let targets: Vec<ConnId> = channel
-            .members_in_order()
-            .filter(|m| m.as_str() != from)
-            .filter_map(|m| app.users.get(m).map(|u| u.conn()))
-            .collect();
-        st.next_channel_message = seq;
-        for conn in targets {
-            st.send(
-                conn,
+                at: Instant::now(),
+            },
+            self.inner.config.channel_redelivery_max,
+            self.inner.config.channel_redelivery_window,
+        );
+        for member in hot.members().filter(|m| &*m.user != from) {
+            let mut route = member.route.lock();
+            if route.ended {
+                continue;
+            }
+            send(
+                &mut route,
                 Down::Event(Event::ChannelMessage {
                     channel: channel_id.to_string(),
                     from: from.to_string(),
@@ -276,12 +321,8 @@ impl System {
                 }),
             );
         }
-        Ok(Reply::Done)
     }
 
-    /// After a reconnection: sends `user` (on `conn`) the messages of each of its channels that
-    /// it missed — newer than the last it saw there, not its own, sent within
-    /// `channel_redelivery_window`, at most the `channel_redelivery_max` latest.
     pub(super) fn redeliver_channel_messages(
         &self,
         st: &mut State,
@@ -298,10 +339,14 @@ impl System {
             return;
         };
         for (channel_id, seen) in channels {
-            let Some(channel) = app.channels.get(channel_id).filter(|c| c.contains(user)) else {
+            let Some(channel) = app.channels.get(channel_id) else {
                 continue;
             };
-            let missed: Vec<&RecentMessage> = channel
+            let hot = channel.hot.lock();
+            if !hot.contains(user) {
+                continue;
+            }
+            let missed: Vec<&RecentMessage> = hot
                 .history
                 .iter()
                 .filter(|m| m.seq > *seen && m.from != user && now.duration_since(m.at) <= window)
@@ -338,10 +383,12 @@ impl System {
         };
         // Above the cap, the most recently joined members are returned, oldest first.
         let mut members: Vec<String> = channel
-            .members_in_order()
+            .hot
+            .lock()
+            .members()
             .rev()
             .take(cap)
-            .cloned()
+            .map(|m| m.user.to_string())
             .collect();
         members.reverse();
         Ok(Reply::Members(members))

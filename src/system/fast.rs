@@ -1,18 +1,29 @@
-//! The fast path: peer messages and their acknowledgements, carried without the state lock.
+//! The fast path: peer messages, their acknowledgements and channel messages, carried without
+//! the state lock.
 //!
 //! A peer message from a logged-in, reachable sender to a receiver whose session is open and
 //! reachable takes only the locks of the two sessions' routes (one after the other) and a
-//! directory shard's read lock, so messages between different users run in parallel. Anything
-//! else — an offline or unreachable receiver, a session being set up or moved to a new link, a
-//! system where a link was ever cut or delayed — goes to the slow path under the state lock,
-//! which re-checks everything. See `route.rs` for what each lock covers.
+//! directory shard's read lock, so messages between different users run in parallel. A channel
+//! message from a member takes its channel's lock and, one at a time, its members' routes.
+//! Anything else — an offline or unreachable receiver, a sender not in the channel, a session
+//! being set up or moved to a new link, a system where a link was ever cut or delayed — goes to
+//! the slow path under the state lock, which re-checks everything. See `route.rs` for what each
+//! lock covers.
 
 use super::route::{LinkEnd, RouteCell};
 use super::state::PendingReply;
 use super::System;
 use crate::rtm::PeerDelivery;
-use crate::transport::protocol::{Down, Event, Reply, Request, StreamSeq, Up};
+use crate::transport::protocol::{Down, Event, Reply, Request, SessionId, StreamSeq, Up};
 use std::sync::Arc;
+
+/// The session a message comes from.
+struct Sender {
+    app: Arc<str>,
+    user: Arc<str>,
+    route: RouteCell,
+    session: SessionId,
+}
 
 impl System {
     /// Takes `up` on the fast path, or gives it back for the slow path.
@@ -31,41 +42,32 @@ impl System {
                         offline,
                     },
             } => {
-                let Some((app, from, waiting)) = self.fast_sender(link, id) else {
-                    return Err(Up::Request {
-                        id,
-                        body: Request::SendPeer {
-                            to,
-                            message,
-                            offline,
-                        },
-                    });
+                let back = |to, message| Up::Request {
+                    id,
+                    body: Request::SendPeer {
+                        to,
+                        message,
+                        offline,
+                    },
                 };
-                let receiver = self.inner.directory.get(&app, &to);
-                let Some(route) = receiver else {
-                    return Err(Up::Request {
-                        id,
-                        body: Request::SendPeer {
-                            to,
-                            message,
-                            offline,
-                        },
-                    });
+                let Some(sender) = self.fast_sender(link) else {
+                    return Err(back(to, message));
+                };
+                let Some(route) = self.inner.shared.routes.get(&sender.app, &to) else {
+                    return Err(back(to, message));
                 };
                 let mut route = route.lock();
                 if !route.takes_fast(None) {
-                    return Err(Up::Request {
-                        id,
-                        body: Request::SendPeer {
-                            to,
-                            message,
-                            offline,
-                        },
-                    });
+                    return Err(back(to, message));
                 }
                 let event = Event::PeerMessage {
-                    from: from.to_string(),
+                    from: sender.user.to_string(),
                     message: message.stamped(self.inner.now_ms(), false),
+                };
+                let waiting = PendingReply {
+                    user: sender.user,
+                    session: sender.session,
+                    id,
                 };
                 let (seq, answer_now) = route.append(&event, Some(waiting));
                 // Written under the route's lock: stream frames leave in the order of their
@@ -73,6 +75,36 @@ impl System {
                 // event and replays it on the client's next link.
                 let _ = route.down.send(Down::Stream { seq, event });
                 debug_assert!(answer_now.is_none(), "the route was reachable");
+                self.count_fast_frame();
+                Ok(())
+            }
+            Up::Request {
+                id,
+                body: Request::SendChannel { channel, message },
+            } => {
+                let back = |channel, message| Up::Request {
+                    id,
+                    body: Request::SendChannel { channel, message },
+                };
+                let Some(sender) = self.fast_sender(link) else {
+                    return Err(back(channel, message));
+                };
+                let Some(cell) = self.inner.shared.channels.get(&sender.app, &channel) else {
+                    return Err(back(channel, message));
+                };
+                {
+                    let mut hot = cell.lock();
+                    if !hot.contains(&sender.user) {
+                        return Err(back(channel, message));
+                    }
+                    self.fan_out(&mut hot, &sender.user, &channel, message, |route, frame| {
+                        route.send_best_effort(frame)
+                    });
+                }
+                sender.route.lock().send_best_effort(Down::Reply {
+                    id,
+                    result: Ok(Reply::Done),
+                });
                 self.count_fast_frame();
                 Ok(())
             }
@@ -88,24 +120,22 @@ impl System {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// The sender's session, when the fast path may carry a message from `link`: (app, user,
-    /// the answer the message waits for).
-    fn fast_sender(
-        &self,
-        link: &LinkEnd,
-        id: crate::transport::protocol::RequestId,
-    ) -> Option<(Arc<str>, Arc<str>, PendingReply)> {
+    /// The sender's session, when the fast path may carry a message from `link`.
+    fn fast_sender(&self, link: &LinkEnd) -> Option<Sender> {
         let (app, user, route) = self.fast_binding(link)?;
-        let route = route.lock();
-        if !route.takes_fast(Some(link.id)) {
-            return None;
-        }
-        let waiting = PendingReply {
-            user: user.clone(),
-            session: route.session,
-            id,
+        let session = {
+            let route = route.lock();
+            if !route.takes_fast(Some(link.id)) {
+                return None;
+            }
+            route.session
         };
-        Some((app, user, waiting))
+        Some(Sender {
+            app,
+            user,
+            route,
+            session,
+        })
     }
 
     /// Marks `link` heard from and returns the session it carries, if any.
@@ -137,7 +167,7 @@ impl System {
     /// session's route is closed (it may be moving to another link).
     fn fast_answer(&self, app: &str, reply: PendingReply, delivery: PeerDelivery) {
         // No route: the sender's session ended, and nobody waits for the answer.
-        let Some(route) = self.inner.directory.get(app, &reply.user) else {
+        let Some(route) = self.inner.shared.routes.get(app, &reply.user) else {
             return;
         };
         {
@@ -305,10 +335,20 @@ mod tests {
                 token: None,
             };
             system.arrive(&mut st, bob_link.id, Up::Request { id: 1, body: login });
-            let route = system.inner.directory.get(APP, "bob").expect("bob's route");
+            let route = system
+                .inner
+                .shared
+                .routes
+                .get(APP, "bob")
+                .expect("bob's route");
             assert!(!route.lock().open, "open before the state lock is let go");
         }
-        let route = system.inner.directory.get(APP, "bob").expect("bob's route");
+        let route = system
+            .inner
+            .shared
+            .routes
+            .get(APP, "bob")
+            .expect("bob's route");
         assert!(route.lock().open);
         system.handle(&alice, send_peer(5, "bob", "after")).unwrap();
         assert!(matches!(
@@ -322,7 +362,12 @@ mod tests {
     fn an_ended_session_leaves_the_directory() {
         let system = System::new(SystemConfig::default());
         let (bob, _bob_down) = login(&system, "bob");
-        let route = system.inner.directory.get(APP, "bob").expect("bob's route");
+        let route = system
+            .inner
+            .shared
+            .routes
+            .get(APP, "bob")
+            .expect("bob's route");
         system
             .handle(
                 &bob,
@@ -333,7 +378,149 @@ mod tests {
             )
             .unwrap();
         assert!(route.lock().ended);
-        assert!(system.inner.directory.get(APP, "bob").is_none());
+        assert!(system.inner.shared.routes.get(APP, "bob").is_none());
         assert!(bob.cell.binding.lock().is_none());
+    }
+
+    fn request(system: &System, link: &LinkEnd, id: u64, body: Request) {
+        system.handle(link, Up::Request { id, body }).unwrap();
+    }
+
+    fn join(system: &System, link: &LinkEnd, down: &mut DownReceiver, channel: &str) {
+        request(
+            system,
+            link,
+            90,
+            Request::Join {
+                channel: channel.into(),
+            },
+        );
+        while let Some(frame) = down.try_recv() {
+            if let Down::Reply { id: 90, result } = frame {
+                assert!(result.is_ok(), "{result:?}");
+                return;
+            }
+        }
+        panic!("no answer to the join");
+    }
+
+    fn send_channel(channel: &str, text: &str) -> Request {
+        Request::SendChannel {
+            channel: channel.into(),
+            message: RtmMessage::from_text(text),
+        }
+    }
+
+    /// The channel messages waiting in `down`, as (text, number); other frames are skipped.
+    fn channel_messages(down: &mut DownReceiver) -> Vec<(String, u64)> {
+        std::iter::from_fn(|| down.try_recv())
+            .filter_map(|f| match f {
+                Down::Event(Event::ChannelMessage { message, seq, .. }) => {
+                    Some((message.text().to_string(), seq))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_channel_message_passes_while_the_state_lock_is_held() {
+        let system = System::new(SystemConfig::default());
+        let (alice, mut alice_down) = login(&system, "alice");
+        let (bob, mut bob_down) = login(&system, "bob");
+        join(&system, &alice, &mut alice_down, "room");
+        join(&system, &bob, &mut bob_down, "room");
+        while alice_down.try_recv().is_some() {}
+        while bob_down.try_recv().is_some() {}
+
+        let held = system.inner.state.lock();
+        let s = system.clone();
+        let alice = on_another_thread(move || {
+            request(&s, &alice, 8, send_channel("room", "hello room"));
+            alice
+        });
+        let got = channel_messages(&mut bob_down);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, "hello room");
+        assert!(matches!(
+            alice_down.try_recv(),
+            Some(Down::Reply {
+                id: 8,
+                result: Ok(Reply::Done)
+            })
+        ));
+        drop(held);
+        drop(alice);
+    }
+
+    #[test]
+    fn a_joiner_gets_channel_messages_only_after_its_join_is_answered() {
+        let system = System::new(SystemConfig::default());
+        let (alice, mut alice_down) = login(&system, "alice");
+        join(&system, &alice, &mut alice_down, "room");
+        let (_bob, mut bob_down) = login(&system, "bob");
+        let last_message = {
+            // Bob joins, but the answer is not out yet (the slow path answers a request after
+            // carrying it out, with the state lock still held) …
+            let mut st = system.inner.lock();
+            let mut after = Vec::new();
+            let joined = system.join(&mut st, APP, "bob", "room".into(), &mut after);
+            let Ok(Reply::Joined { last_message }) = joined else {
+                panic!("bob's join failed: {joined:?}");
+            };
+            // … when alice's message goes out on the fast path: bob gets it only later.
+            let s = system.clone();
+            let alice = on_another_thread(move || {
+                request(&s, &alice, 6, send_channel("room", "welcome"));
+                alice
+            });
+            let answered = std::iter::from_fn(|| alice_down.try_recv()).any(|f| {
+                matches!(
+                    f,
+                    Down::Reply {
+                        id: 6,
+                        result: Ok(_)
+                    }
+                )
+            });
+            assert!(answered, "alice's message went out while the lock was held");
+            assert!(
+                channel_messages(&mut bob_down).is_empty(),
+                "before the answer"
+            );
+            drop(alice);
+            last_message
+        };
+        let got = channel_messages(&mut bob_down);
+        assert_eq!(got.len(), 1, "once the lock is let go");
+        assert_eq!(got[0].0, "welcome");
+        assert!(
+            got[0].1 > last_message,
+            "numbered after the join's last message"
+        );
+    }
+
+    #[test]
+    fn a_channel_message_from_outside_the_channel_takes_the_slow_path() {
+        let system = System::new(SystemConfig::default());
+        let (alice, mut alice_down) = login(&system, "alice");
+        let (bob, mut bob_down) = login(&system, "bob");
+        join(&system, &bob, &mut bob_down, "room");
+        let fast = || system.inner.fast_frames.load(Ordering::Relaxed);
+        let before = fast();
+        request(&system, &alice, 3, send_channel("room", "let me in"));
+        assert_eq!(fast(), before);
+        match alice_down.try_recv() {
+            Some(Down::Reply {
+                id: 3,
+                result: Err(Failure { code, .. }),
+            }) => assert_eq!(code, crate::rtm::ChannelMessageErrCode::Failure as i32),
+            other => panic!("alice should be refused, got {other:?}"),
+        }
+        assert!(channel_messages(&mut bob_down).is_empty());
+        // Bob's own message goes fast, and nobody else is there to get it.
+        request(&system, &bob, 4, send_channel("room", "alone"));
+        assert_eq!(fast(), before + 1);
+        drop(alice);
     }
 }

@@ -54,7 +54,7 @@ use crate::transport::protocol::{
 };
 use crate::transport::LinkClosed;
 use parking_lot::{Mutex, MutexGuard};
-use route::{Directory, LinkCell};
+use route::{LinkCell, Shared};
 use state::{App, AppAuth, Conn, State};
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -91,8 +91,9 @@ struct Inner {
     started: Instant,
     /// Everything but the message path's own cells (see `route.rs`); held by the slow path.
     state: Mutex<State>,
-    /// The sessions' routes, for the fast path (the state holds the same directory).
-    directory: Arc<Directory>,
+    /// The routes, the channel cells and the channel message counter, for the fast path (the
+    /// state holds the same).
+    shared: Arc<Shared>,
     /// Set for good once a link was cut or delayed: faulty links need the state lock for
     /// every frame, so from then on every frame takes the slow path.
     network_faults: AtomicBool,
@@ -120,10 +121,7 @@ impl DerefMut for StateGuard<'_> {
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
         for route in self.0.reopen.drain(..) {
-            let mut route = route.lock();
-            if !route.ended {
-                route.open = true;
-            }
+            route.lock().reopen();
         }
     }
 }
@@ -145,7 +143,7 @@ impl System {
                 config,
                 epoch_ms,
                 started: Instant::now(),
-                directory: state.directory.clone(),
+                shared: state.shared.clone(),
                 state: Mutex::new(state),
                 network_faults: AtomicBool::new(false),
                 #[cfg(test)]
@@ -221,7 +219,7 @@ impl System {
         st.apps
             .get(app_id)
             .and_then(|a| a.channels.get(channel))
-            .map(|c| c.members_in_order().cloned().collect())
+            .map(|c| c.member_names())
             .unwrap_or_default()
     }
 

@@ -13,16 +13,18 @@
 //! state → directory shard → one route. The fast path (see `fast.rs`) never takes the state
 //! lock and never holds two routes, or a shard and a route, at once.
 
-use super::state::{Outgoing, PendingReply, Stream};
+use super::state::{Outgoing, PendingReply, RecentMessage, Stream};
 use super::ConnId;
 use crate::rtm::ids::IdMap;
-use crate::transport::protocol::{Event, SessionId, StreamSeq};
+use crate::transport::protocol::{ChannelSeq, Down, Event, SessionId, StreamSeq};
 use crate::transport::DownSender;
 use parking_lot::{Mutex, RwLock};
 use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A session's routing and stream.
 pub(super) struct Route {
@@ -40,6 +42,9 @@ pub(super) struct Route {
     /// The session has ended (its stream has been emptied, the route is leaving the directory).
     pub ended: bool,
     pub stream: Stream,
+    /// Channel messages the fast path met the route closed with: sent when it opens again,
+    /// after what the state lock's holder sends (a join's answer, a resume's replay).
+    pub held: Vec<Down>,
 }
 
 /// A route, shared by the state, the directory and the links bound to it.
@@ -56,6 +61,7 @@ impl Route {
             open: false,
             ended: false,
             stream: Stream::default(),
+            held: Vec::new(),
         }))
     }
 
@@ -74,6 +80,28 @@ impl Route {
     pub fn end(&mut self) {
         self.open = false;
         self.ended = true;
+        self.held.clear();
+    }
+
+    /// Opens the route again once the state lock is let go, sending what was held meanwhile.
+    pub fn reopen(&mut self) {
+        if self.ended {
+            return;
+        }
+        self.open = true;
+        for frame in self.held.drain(..) {
+            let _ = self.down.send(frame);
+        }
+    }
+
+    /// Sends a best-effort frame (a channel message) from the fast path: held while the route
+    /// is closed for now, dropped once the session ended.
+    pub fn send_best_effort(&mut self, frame: Down) {
+        if self.open {
+            let _ = self.down.send(frame);
+        } else if !self.ended {
+            self.held.push(frame);
+        }
     }
 
     /// Numbers `event` and keeps it until the client acknowledges it. Returns its number, and
@@ -108,6 +136,110 @@ impl Route {
             }
         }
         replies
+    }
+}
+
+/// What the state and the fast path share.
+#[derive(Default)]
+pub(super) struct Shared {
+    /// (App ID, user) → the route of the user's session.
+    pub routes: Directory<Mutex<Route>>,
+    /// (App ID, channel) → the channel's members and recent messages, for channels with
+    /// members.
+    pub channels: Directory<Mutex<ChannelHot>>,
+    /// The last channel message number given. Numbers increase across the whole system, so a
+    /// channel emptied and made again never reuses a number a client has already seen; each is
+    /// taken under the lock of its message's channel (see [`ChannelHot`]).
+    next_channel_message: AtomicU64,
+}
+
+impl Shared {
+    /// A fresh channel message number. Called with the channel's lock held.
+    pub fn next_channel_message(&self) -> ChannelSeq {
+        self.next_channel_message.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// The last channel message number given. Read with the lock of the channel being joined
+    /// held: every later message of that channel has a higher number and reaches the joiner.
+    pub fn last_channel_message(&self) -> ChannelSeq {
+        self.next_channel_message.load(Ordering::Acquire)
+    }
+}
+
+/// A channel's members (in join order, with their sessions' routes) and its latest messages.
+/// Channel messages are numbered and fanned out under this lock, so every member gets a
+/// channel's messages in the order of their numbers. Lock order: state → channel → route.
+#[derive(Default)]
+pub(super) struct ChannelHot {
+    next_join: u64,
+    /// member → its join number.
+    by_name: HashMap<Arc<str>, u64>,
+    /// join number → member (join order).
+    order: BTreeMap<u64, Member>,
+    /// The latest messages, oldest first (at most `channel_redelivery_max`).
+    pub history: VecDeque<RecentMessage>,
+}
+
+/// A channel member and its session's route.
+pub(super) struct Member {
+    pub user: Arc<str>,
+    pub route: RouteCell,
+}
+
+/// A channel's cell, shared by the state's `Channel` and the channel directory.
+pub(super) type ChannelCell = Arc<Mutex<ChannelHot>>;
+
+impl ChannelHot {
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    pub fn contains(&self, user: &str) -> bool {
+        self.by_name.contains_key(user)
+    }
+
+    /// Adds a member; false when it was already one.
+    pub fn add(&mut self, user: &str, route: RouteCell) -> bool {
+        if self.by_name.contains_key(user) {
+            return false;
+        }
+        self.next_join += 1;
+        let user: Arc<str> = user.into();
+        self.by_name.insert(user.clone(), self.next_join);
+        self.order.insert(self.next_join, Member { user, route });
+        true
+    }
+
+    /// Removes a member; false when it was not one.
+    pub fn remove(&mut self, user: &str) -> bool {
+        match self.by_name.remove(user) {
+            Some(n) => {
+                self.order.remove(&n);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Members in join order.
+    pub fn members(&self) -> impl DoubleEndedIterator<Item = &Member> {
+        self.order.values()
+    }
+
+    /// Keeps a message for members that come back from a link loss: at most `keep`, none
+    /// older than `window`.
+    pub fn remember(&mut self, message: RecentMessage, keep: usize, window: Duration) {
+        let now = message.at;
+        while self
+            .history
+            .front()
+            .is_some_and(|m| self.history.len() >= keep || now.duration_since(m.at) > window)
+        {
+            self.history.pop_front();
+        }
+        if keep > 0 {
+            self.history.push_back(message);
+        }
     }
 }
 
@@ -156,34 +288,35 @@ impl LinkEnd {
     }
 }
 
-/// One user's entry; entries whose keys hash alike are chained (practically never).
-struct Entry {
+/// One entry; entries whose keys hash alike are chained (practically never).
+struct Entry<V> {
     app: Arc<str>,
     user: Arc<str>,
-    route: RouteCell,
-    next: Option<Box<Entry>>,
+    route: Arc<V>,
+    next: Option<Box<Entry<V>>>,
 }
 
-impl Entry {
+impl<V> Entry<V> {
     fn is(&self, app: &str, user: &str) -> bool {
         &*self.user == user && &*self.app == app
     }
 }
 
-/// Keyed by the (App ID, user) pair's keyed SipHash, computed once per lookup: user ids come
-/// from outside, so the hash must not be one they can aim at, and the map can then take the
-/// hash as it is.
-type Shard = IdMap<u64, Entry>;
+/// Keyed by the (App ID, name) pair's keyed SipHash, computed once per lookup: names come from
+/// outside, so the hash must not be one they can aim at, and the map can then take the hash as
+/// it is.
+type Shard<V> = IdMap<u64, Entry<V>>;
 
-/// (App ID, user) → route of the user's session, in shards that lock separately.
-pub(super) struct Directory {
+/// (App ID, name) → a shared cell (a user's route, a channel's members), in shards that lock
+/// separately.
+pub(super) struct Directory<V> {
     hasher: RandomState,
-    shards: Box<[RwLock<Shard>]>,
+    shards: Box<[RwLock<Shard<V>>]>,
 }
 
 const SHARDS: usize = 32;
 
-impl Default for Directory {
+impl<V> Default for Directory<V> {
     fn default() -> Self {
         Directory {
             hasher: RandomState::new(),
@@ -192,33 +325,33 @@ impl Default for Directory {
     }
 }
 
-impl Directory {
-    fn locate(&self, app: &str, user: &str) -> (u64, &RwLock<Shard>) {
+impl<V> Directory<V> {
+    fn locate(&self, app: &str, user: &str) -> (u64, &RwLock<Shard<V>>) {
         let h = self.hasher.hash_one((app, user));
         // The map uses the hash's low bits: shards take high ones.
         (h, &self.shards[(h >> 58) as usize % SHARDS])
     }
 
-    /// The route of `user`'s session, if it has one.
-    pub fn get(&self, app: &str, user: &str) -> Option<RouteCell> {
-        let (h, shard) = self.locate(app, user);
-        find(&shard.read(), h, app, user)
+    /// The cell of (`app`, `name`), if there is one.
+    pub fn get(&self, app: &str, name: &str) -> Option<Arc<V>> {
+        let (h, shard) = self.locate(app, name);
+        find(&shard.read(), h, app, name)
     }
 
-    /// Makes `route` the one of `user` (replacing an ended session's).
-    pub fn insert(&self, app: &Arc<str>, user: &Arc<str>, route: RouteCell) {
-        let (h, shard) = self.locate(app, user);
-        put(&mut shard.write(), h, app, user, route);
+    /// Makes `cell` the one of (`app`, `name`) (replacing an earlier one).
+    pub fn insert(&self, app: &Arc<str>, name: &Arc<str>, cell: Arc<V>) {
+        let (h, shard) = self.locate(app, name);
+        put(&mut shard.write(), h, app, name, cell);
     }
 
-    /// Forgets `user`'s route if it is still `route`.
-    pub fn remove(&self, app: &str, user: &str, route: &RouteCell) {
-        let (h, shard) = self.locate(app, user);
-        take(&mut shard.write(), h, app, user, route);
+    /// Forgets the cell of (`app`, `name`) if it is still `cell`.
+    pub fn remove(&self, app: &str, name: &str, cell: &Arc<V>) {
+        let (h, shard) = self.locate(app, name);
+        take(&mut shard.write(), h, app, name, cell);
     }
 }
 
-fn find(shard: &Shard, h: u64, app: &str, user: &str) -> Option<RouteCell> {
+fn find<V>(shard: &Shard<V>, h: u64, app: &str, user: &str) -> Option<Arc<V>> {
     let mut entry = shard.get(&h);
     while let Some(e) = entry {
         if e.is(app, user) {
@@ -229,7 +362,7 @@ fn find(shard: &Shard, h: u64, app: &str, user: &str) -> Option<RouteCell> {
     None
 }
 
-fn put(shard: &mut Shard, h: u64, app: &Arc<str>, user: &Arc<str>, route: RouteCell) {
+fn put<V>(shard: &mut Shard<V>, h: u64, app: &Arc<str>, user: &Arc<str>, route: Arc<V>) {
     let new = |route| Entry {
         app: app.clone(),
         user: user.clone(),
@@ -255,12 +388,12 @@ fn put(shard: &mut Shard, h: u64, app: &Arc<str>, user: &Arc<str>, route: RouteC
     }
 }
 
-fn take(shard: &mut Shard, h: u64, app: &str, user: &str, route: &RouteCell) {
+fn take<V>(shard: &mut Shard<V>, h: u64, app: &str, user: &str, route: &Arc<V>) {
     let Some(head) = shard.remove(&h) else {
         return;
     };
     // Unchain every entry, then chain back all but the one removed.
-    let mut kept: Vec<Entry> = Vec::new();
+    let mut kept: Vec<Entry<V>> = Vec::new();
     let mut next = Some(Box::new(head));
     while let Some(mut e) = next {
         next = e.next.take();
@@ -268,7 +401,7 @@ fn take(shard: &mut Shard, h: u64, app: &str, user: &str, route: &RouteCell) {
             kept.push(*e);
         }
     }
-    let mut chain: Option<Entry> = None;
+    let mut chain: Option<Entry<V>> = None;
     for mut e in kept.into_iter().rev() {
         e.next = chain.map(Box::new);
         chain = Some(e);
@@ -293,7 +426,7 @@ mod tests {
 
     #[test]
     fn the_directory_finds_removes_and_replaces_routes_by_app_and_user() {
-        let d = Directory::default();
+        let d: Directory<Mutex<Route>> = Directory::default();
         let (a, b): (Arc<str>, Arc<str>) = ("app-a".into(), "app-b".into());
         let (alice, bob): (Arc<str>, Arc<str>) = ("alice".into(), "bob".into());
         let (r1, r2, r3) = (route(), route(), route());
@@ -315,7 +448,7 @@ mod tests {
 
     #[test]
     fn users_whose_hashes_collide_share_a_slot() {
-        let mut shard = Shard::default();
+        let mut shard: Shard<Mutex<Route>> = Shard::default();
         let app: Arc<str> = "app".into();
         let users: Vec<Arc<str>> = ["x", "y", "z"].map(Arc::from).to_vec();
         let routes: Vec<RouteCell> = users.iter().map(|_| route()).collect();

@@ -417,7 +417,7 @@ impl System {
         let Some(user) = st.app(&app_id).users.remove(&*user_id) else {
             return;
         };
-        st.directory.remove(&app_id, &user_id, &user.route);
+        st.shared.routes.remove(&app_id, &user_id, &user.route);
         for channel in &user.channels {
             self.remove_member(st, &app_id, &user_id, channel);
         }

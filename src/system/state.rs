@@ -1,13 +1,13 @@
 //! The data the system keeps: links, apps, online users, channels, cached messages, invitations.
 
 use super::faults::{DelayLines, Faults};
-use super::route::{Binding, Directory, LinkCell, Route, RouteCell};
+use super::route::{Binding, ChannelCell, LinkCell, Route, RouteCell, Shared};
 use super::ConnId;
 use crate::rtm::{ChannelAttribute, RtmAttribute, RtmMessage};
 use crate::transport::protocol::{
     CallId, ChannelSeq, Down, Event, RequestId, SessionId, StreamSeq,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -16,17 +16,14 @@ use tokio::time::Instant;
 pub(super) struct State {
     pub next_conn: u64,
     pub next_session: SessionId,
-    /// Channel message numbers increase across the whole system, so a channel emptied and made
-    /// again never reuses a number a client has already seen.
-    pub next_channel_message: ChannelSeq,
     pub conns: crate::rtm::ids::IdMap<ConnId, Conn>,
     pub apps: HashMap<String, App>,
     pub faults: Faults,
     /// Routes set up or moved while the state lock is held, opened to the fast path when it is
     /// let go.
     pub reopen: Vec<RouteCell>,
-    /// Every session's route by (App ID, user), for the fast path (shared with it).
-    pub directory: Arc<Directory>,
+    /// The directories and the channel message counter, shared with the fast path.
+    pub shared: Arc<Shared>,
 }
 
 pub(super) struct Conn {
@@ -175,11 +172,8 @@ pub(super) struct RecentMessage {
 
 #[derive(Default)]
 pub(super) struct Channel {
-    next_seq: u64,
-    /// member → join sequence number.
-    members: HashMap<String, u64>,
-    /// join sequence number → member (join order).
-    order: BTreeMap<u64, String>,
+    /// Members and recent messages, behind the lock the fast path takes too.
+    pub hot: ChannelCell,
     pub attributes: Vec<ChannelAttribute>,
     /// Last member count sent to members, and when.
     pub last_count_sent: Option<(u32, Instant)>,
@@ -189,47 +183,28 @@ pub(super) struct Channel {
     pub count_timer: u64,
     /// Generation of the pending attribute wipe, if one is scheduled.
     pub wipe_generation: Option<u64>,
-    /// The latest messages, oldest first (at most `channel_redelivery_max`).
-    pub history: VecDeque<RecentMessage>,
 }
 
 impl Channel {
     pub fn len(&self) -> usize {
-        self.members.len()
+        self.hot.lock().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
+        self.len() == 0
     }
 
     pub fn contains(&self, user: &str) -> bool {
-        self.members.contains_key(user)
+        self.hot.lock().contains(user)
     }
 
-    /// Adds a member; false when it was already one.
-    pub fn add(&mut self, user: &str) -> bool {
-        if self.members.contains_key(user) {
-            return false;
-        }
-        self.next_seq += 1;
-        self.members.insert(user.to_string(), self.next_seq);
-        self.order.insert(self.next_seq, user.to_string());
-        true
-    }
-
-    /// Removes a member; false when it was not one.
-    pub fn remove(&mut self, user: &str) -> bool {
-        match self.members.remove(user) {
-            Some(seq) => {
-                self.order.remove(&seq);
-                true
-            }
-            None => false,
-        }
-    }
-
-    pub fn members_in_order(&self) -> impl DoubleEndedIterator<Item = &String> {
-        self.order.values()
+    /// Members, in the order they joined.
+    pub fn member_names(&self) -> Vec<String> {
+        self.hot
+            .lock()
+            .members()
+            .map(|m| m.user.to_string())
+            .collect()
     }
 }
 
@@ -306,7 +281,8 @@ impl State {
         };
         let route = Route::new_cell(conn, down, session);
         self.reopen.push(route.clone());
-        self.directory
+        self.shared
+            .routes
             .insert(&Arc::from(app), &Arc::from(user), route.clone());
         User {
             route,
