@@ -31,6 +31,17 @@
 //!   PEER_UNREACHABLE.)
 //! * Channel messages are best effort; after a reconnection the client gets the ones it missed
 //!   among the last 32 sent in the channel in the 30 s before (configurable).
+//!
+//! # Concurrency
+//!
+//! The message path takes no system-wide lock. Peer messages, their acknowledgements and
+//! channel messages go through a fast path that locks only the sessions and the channel they
+//! touch (each session's link, reachability and event stream, and each channel's members and
+//! recent messages, sit behind locks of their own, found through sharded directories), so
+//! messages between different users are routed in parallel. Everything else — logins, resumes,
+//! joins, attributes, invitations, timers, fault injection — runs under the system's state lock,
+//! as does any message the fast path cannot settle alone (a receiver offline or unreachable, a
+//! session being set up or moved to a new link, any message once a link was cut or delayed).
 
 mod attributes;
 mod channels;
