@@ -41,6 +41,7 @@ impl System {
         }
         me.channels.insert(channel_id.clone());
         let route = me.route.clone();
+        let name = me.name.clone();
         let conn = me.conn();
         let limit = self.inner.config.member_event_limit;
         let State {
@@ -61,7 +62,7 @@ impl System {
             // Read under the channel's lock: every later message of the channel reaches the
             // joiner, every earlier one has a number up to this.
             let last_message = shared.last_channel_message();
-            let added = hot.add(user, route);
+            let added = hot.add(name, route);
             let count = hot.len();
             let others: Vec<String> = if !added || count > limit {
                 Vec::new()

@@ -183,7 +183,7 @@ impl System {
             .lock()
             .apps
             .entry(app_id.to_string())
-            .or_insert_with(|| App::new(AppAuth::AppIdOnly));
+            .or_insert_with(|| App::new(app_id, AppAuth::AppIdOnly));
     }
 
     /// Registers an App ID with an App Certificate: logins, resumes and renewals then need an
@@ -209,7 +209,7 @@ impl System {
             .apps
             .entry(app_id.to_string())
             .and_modify(|a| a.auth = auth.clone())
-            .or_insert_with(|| App::new(auth));
+            .or_insert_with(|| App::new(app_id, auth));
     }
 
     /// Ids of the users of `app_id` online now, sorted.

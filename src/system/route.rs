@@ -199,12 +199,11 @@ impl ChannelHot {
     }
 
     /// Adds a member; false when it was already one.
-    pub fn add(&mut self, user: &str, route: RouteCell) -> bool {
-        if self.by_name.contains_key(user) {
+    pub fn add(&mut self, user: Arc<str>, route: RouteCell) -> bool {
+        if self.by_name.contains_key(&user) {
             return false;
         }
         self.next_join += 1;
-        let user: Arc<str> = user.into();
         self.by_name.insert(user.clone(), self.next_join);
         self.order.insert(self.next_join, Member { user, route });
         true

@@ -21,7 +21,7 @@ impl System {
                 ));
             }
             st.apps
-                .insert(app_id.to_string(), App::new(AppAuth::AppIdOnly));
+                .insert(app_id.to_string(), App::new(app_id, AppAuth::AppIdOnly));
         }
         Ok(())
     }

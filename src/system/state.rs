@@ -69,6 +69,8 @@ pub(super) enum AppAuth {
 }
 
 pub(super) struct App {
+    /// The App ID, shared by the routes and links of its users.
+    pub id: Arc<str>,
     pub auth: AppAuth,
     pub users: HashMap<String, User>,
     pub channels: HashMap<String, Channel>,
@@ -85,8 +87,9 @@ pub(super) struct App {
 }
 
 impl App {
-    pub fn new(auth: AppAuth) -> Self {
+    pub fn new(id: &str, auth: AppAuth) -> Self {
         App {
+            id: id.into(),
             auth,
             users: HashMap::new(),
             channels: HashMap::new(),
@@ -108,6 +111,8 @@ impl App {
 
 /// An online user: its session, bound to one link at a time.
 pub(super) struct User {
+    /// The user id, shared by its route's directory entry, its links and its channels.
+    pub name: Arc<str>,
     /// The link it is on, its reachability and its event stream, behind their own lock.
     pub route: RouteCell,
     pub session: SessionId,
@@ -281,10 +286,12 @@ impl State {
         };
         let route = Route::new_cell(conn, down, session);
         self.reopen.push(route.clone());
-        self.shared
-            .routes
-            .insert(&Arc::from(app), &Arc::from(user), route.clone());
+        let name: Arc<str> = user.into();
+        if let Some(app) = self.apps.get(app) {
+            self.shared.routes.insert(&app.id, &name, route.clone());
+        }
         User {
+            name,
             route,
             session,
             resumed_from: None,
@@ -297,15 +304,12 @@ impl State {
 
     /// Binds `conn` to the session of `user` (which must be online).
     pub fn bind(&mut self, conn: ConnId, app: &str, user: &str) {
-        let Some(route) = self
-            .apps
-            .get(app)
-            .and_then(|a| a.users.get(user))
-            .map(|u| u.route.clone())
-        else {
+        let Some((app, user, route)) = self.apps.get(app).and_then(|a| {
+            let u = a.users.get(user)?;
+            Some((a.id.clone(), u.name.clone(), u.route.clone()))
+        }) else {
             return;
         };
-        let (app, user): (Arc<str>, Arc<str>) = (app.into(), user.into());
         if let Some(c) = self.conns.get_mut(&conn) {
             c.session = Some((app.clone(), user.clone()));
             *c.cell.binding.lock() = Some(Binding { app, user, route });
