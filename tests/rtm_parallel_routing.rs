@@ -28,9 +28,13 @@ async fn user(system: &System, name: &str) -> (RtmClient, EventStream) {
     (client, events)
 }
 
-/// Reads `events` until `expected` peer messages arrived; returns them by sender, in arrival
-/// order, as the numbers they carry.
-async fn collect(events: &mut EventStream, expected: usize) -> HashMap<String, Vec<u32>> {
+/// Reads `events` until `expected` numbered messages arrived, as `pick` finds them (sender,
+/// text) among the events; returns them by sender, in arrival order, as the numbers they carry.
+async fn collect_by(
+    events: &mut EventStream,
+    expected: usize,
+    pick: impl Fn(RtmEvent) -> Option<(String, RtmMessage)>,
+) -> HashMap<String, Vec<u32>> {
     let mut by_sender: HashMap<String, Vec<u32>> = HashMap::new();
     let mut got = 0;
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -39,13 +43,22 @@ async fn collect(events: &mut EventStream, expected: usize) -> HashMap<String, V
             .await
             .unwrap_or_else(|_| panic!("only {got} of {expected} messages arrived"))
             .expect("event stream ended");
-        if let RtmEvent::MessageFromPeer { peer_id, message } = event {
+        if let Some((sender, message)) = pick(event) {
             let n: u32 = message.text().parse().expect("a numbered message");
-            by_sender.entry(peer_id).or_default().push(n);
+            by_sender.entry(sender).or_default().push(n);
             got += 1;
         }
     }
     by_sender
+}
+
+/// The peer messages among `events` (see [`collect_by`]).
+async fn collect(events: &mut EventStream, expected: usize) -> HashMap<String, Vec<u32>> {
+    collect_by(events, expected, |event| match event {
+        RtmEvent::MessageFromPeer { peer_id, message } => Some((peer_id, message)),
+        _ => None,
+    })
+    .await
 }
 
 fn assert_once_in_order(receiver: &str, by_sender: &HashMap<String, Vec<u32>>, per_sender: u32) {
@@ -234,31 +247,17 @@ async fn receiver_logging_in_and_out() {
     assert_once_in_order("receiver", &got, PER_SENDER);
 }
 
-/// Reads `events` until `expected` channel messages from members arrived (visitors' are
-/// skipped); returns them by sender, as the numbers they carry.
+/// The channel messages from members among `events` (visitors' are skipped; see
+/// [`collect_by`]).
 async fn collect_channel(events: &mut EventStream, expected: usize) -> HashMap<String, Vec<u32>> {
-    let mut by_sender: HashMap<String, Vec<u32>> = HashMap::new();
-    let mut got = 0;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while got < expected {
-        let event = tokio::time::timeout_at(deadline, events.recv())
-            .await
-            .unwrap_or_else(|_| panic!("only {got} of {expected} channel messages arrived"))
-            .expect("event stream ended");
-        if let RtmEvent::Channel {
+    collect_by(events, expected, |event| match event {
+        RtmEvent::Channel {
             event: ChannelEvent::MessageReceived { user_id, message },
             ..
-        } = event
-        {
-            if user_id.starts_with("visitor") {
-                continue;
-            }
-            let n: u32 = message.text().parse().expect("a numbered message");
-            by_sender.entry(user_id).or_default().push(n);
-            got += 1;
-        }
-    }
-    by_sender
+        } if !user_id.starts_with("visitor") => Some((user_id, message)),
+        _ => None,
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

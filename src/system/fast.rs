@@ -220,6 +220,17 @@ mod tests {
         (link, down)
     }
 
+    /// The code of the failure that answers request `id`, next in `down`.
+    fn failure(down: &mut DownReceiver, id: u64) -> i32 {
+        match down.try_recv() {
+            Some(Down::Reply {
+                id: got,
+                result: Err(Failure { code, .. }),
+            }) if got == id => code,
+            other => panic!("expected request {id} to fail, got {other:?}"),
+        }
+    }
+
     fn send_peer(id: u64, to: &str, text: &str) -> Up {
         Up::Request {
             id,
@@ -307,13 +318,11 @@ mod tests {
             .handle(&alice, send_peer(3, "nobody", "hello?"))
             .unwrap();
         assert_eq!(fast(), 2);
-        match alice_down.try_recv() {
-            Some(Down::Reply {
-                id: 3,
-                result: Err(Failure { code, .. }),
-            }) => assert_eq!(code, crate::rtm::PeerMessageErrCode::PeerUnreachable as i32),
-            other => panic!("alice should be told nobody is unreachable, got {other:?}"),
-        }
+        assert_eq!(
+            failure(&mut alice_down, 3),
+            crate::rtm::PeerMessageErrCode::PeerUnreachable as i32,
+            "alice is told nobody is unreachable"
+        );
 
         // Once a link was cut or delayed anywhere, faults apply to every frame.
         system.delay_user(APP, "carol", Duration::from_millis(5));
@@ -510,13 +519,11 @@ mod tests {
         let before = fast();
         request(&system, &alice, 3, send_channel("room", "let me in"));
         assert_eq!(fast(), before);
-        match alice_down.try_recv() {
-            Some(Down::Reply {
-                id: 3,
-                result: Err(Failure { code, .. }),
-            }) => assert_eq!(code, crate::rtm::ChannelMessageErrCode::Failure as i32),
-            other => panic!("alice should be refused, got {other:?}"),
-        }
+        assert_eq!(
+            failure(&mut alice_down, 3),
+            crate::rtm::ChannelMessageErrCode::Failure as i32,
+            "alice is refused"
+        );
         assert!(channel_messages(&mut bob_down).is_empty());
         // Bob's own message goes fast, and nobody else is there to get it.
         request(&system, &bob, 4, send_channel("room", "alone"));
