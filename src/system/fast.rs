@@ -220,6 +220,10 @@ mod tests {
         (link, down)
     }
 
+    fn route_of(system: &System, user: &str) -> Option<RouteCell> {
+        system.inner.shared.routes.get(APP, user)
+    }
+
     /// The code of the failure that answers request `id`, next in `down`.
     fn failure(down: &mut DownReceiver, id: u64) -> i32 {
         match down.try_recv() {
@@ -344,20 +348,10 @@ mod tests {
                 token: None,
             };
             system.arrive(&mut st, bob_link.id, Up::Request { id: 1, body: login });
-            let route = system
-                .inner
-                .shared
-                .routes
-                .get(APP, "bob")
-                .expect("bob's route");
+            let route = route_of(&system, "bob").expect("bob's route");
             assert!(!route.lock().open, "open before the state lock is let go");
         }
-        let route = system
-            .inner
-            .shared
-            .routes
-            .get(APP, "bob")
-            .expect("bob's route");
+        let route = route_of(&system, "bob").expect("bob's route");
         assert!(route.lock().open);
         system.handle(&alice, send_peer(5, "bob", "after")).unwrap();
         assert!(matches!(
@@ -371,23 +365,10 @@ mod tests {
     fn an_ended_session_leaves_the_directory() {
         let system = System::new(SystemConfig::default());
         let (bob, _bob_down) = login(&system, "bob");
-        let route = system
-            .inner
-            .shared
-            .routes
-            .get(APP, "bob")
-            .expect("bob's route");
-        system
-            .handle(
-                &bob,
-                Up::Request {
-                    id: 2,
-                    body: Request::Logout,
-                },
-            )
-            .unwrap();
+        let route = route_of(&system, "bob").expect("bob's route");
+        request(&system, &bob, 2, Request::Logout);
         assert!(route.lock().ended);
-        assert!(system.inner.shared.routes.get(APP, "bob").is_none());
+        assert!(route_of(&system, "bob").is_none());
         assert!(bob.cell.binding.lock().is_none());
     }
 
