@@ -290,8 +290,8 @@ impl System {
         }
     }
 
-    /// Takes one frame from a link: a peer message or an acknowledgement on the fast path when
-    /// it can, anything else through the network faults, then to [`System::arrive`].
+    /// Takes one frame from a link: a peer or channel message or an acknowledgement on the fast
+    /// path when it can; anything else through the network faults, then to [`System::arrive`].
     pub(crate) fn handle(&self, link: &LinkEnd, up: Up) -> Result<(), LinkClosed> {
         let up = match self.try_fast(link, up) {
             Ok(()) => return Ok(()),
