@@ -168,12 +168,17 @@ const SCENARIOS: &[&str] = &[
     "mixed",
 ];
 
-const USAGE: &str = "usage: bench_report [--smoke] [--only SCENARIO,...]
-scenarios: idle, core, pairs, facade, latency, fanout, facade-fanout, mixed";
+/// How the command line goes.
+fn usage_text() -> String {
+    format!(
+        "usage: bench_report [--smoke] [--only SCENARIO,...]\nscenarios: {}",
+        SCENARIOS.join(", ")
+    )
+}
 
 /// Says what was wrong with the command line, and how it goes, then exits with status 2.
 fn usage(problem: &str) -> ! {
-    eprintln!("bench_report: {problem}\n{USAGE}");
+    eprintln!("bench_report: {problem}\n{}", usage_text());
     std::process::exit(2);
 }
 
@@ -196,7 +201,7 @@ fn options() -> (bool, Option<Vec<String>>) {
                 only = Some(names);
             }
             "--help" | "-h" => {
-                println!("{USAGE}");
+                println!("{}", usage_text());
                 std::process::exit(0);
             }
             other => usage(&format!("unknown option {other}")),
