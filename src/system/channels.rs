@@ -262,25 +262,27 @@ impl System {
         channel_id: &str,
         message: RtmMessage,
     ) -> Result<Reply, Failure> {
-        let cell = st
+        // Membership only changes under the state lock, which this holds.
+        let Some(cell) = st
             .apps
             .get(app_id)
             .and_then(|a| a.channels.get(channel_id))
-            .map(|c| c.hot.clone());
-        let mut hot = match &cell {
-            Some(cell) => Some(cell.lock()).filter(|hot| hot.contains(from)),
-            None => None,
-        };
-        let Some(hot) = hot.as_deref_mut() else {
+            .filter(|c| c.contains(from))
+            .map(|c| c.hot.clone())
+        else {
             return Err(Failure::new(
                 ChannelMessageErrCode::Failure,
                 format!("{from} is not in channel {channel_id}; join it before sending"),
             ));
         };
         // Through the state's links, so that network faults apply.
-        self.fan_out(hot, from, channel_id, message, |route, frame| {
-            st.send(route.conn, frame)
-        });
+        self.fan_out(
+            &mut cell.lock(),
+            from,
+            channel_id,
+            message,
+            |route, frame| st.send(route.conn, frame),
+        );
         Ok(Reply::Done)
     }
 
@@ -324,6 +326,9 @@ impl System {
         }
     }
 
+    /// After a reconnection: sends `user` (on `conn`) the messages of each of its channels that
+    /// it missed — newer than the last it saw there, not its own, sent within
+    /// `channel_redelivery_window`, at most the `channel_redelivery_max` latest.
     pub(super) fn redeliver_channel_messages(
         &self,
         st: &mut State,

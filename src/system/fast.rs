@@ -10,18 +10,17 @@
 //! the slow path under the state lock, which re-checks everything. See `route.rs` for what each
 //! lock covers.
 
-use super::route::{LinkEnd, RouteCell};
+use super::route::{Binding, LinkEnd};
 use super::state::PendingReply;
 use super::System;
-use crate::rtm::PeerDelivery;
-use crate::transport::protocol::{Down, Event, Reply, Request, SessionId, StreamSeq, Up};
-use std::sync::Arc;
+use crate::rtm::{PeerDelivery, RtmMessage};
+use crate::transport::protocol::{
+    Down, Event, Reply, Request, RequestId, SessionId, StreamSeq, Up,
+};
 
 /// The session a message comes from.
 struct Sender {
-    app: Arc<str>,
-    user: Arc<str>,
-    route: RouteCell,
+    binding: Binding,
     session: SessionId,
 }
 
@@ -41,75 +40,98 @@ impl System {
                         message,
                         offline,
                     },
-            } => {
-                let back = |to, message| Up::Request {
+            } => self
+                .fast_send_peer(link, id, &to, message)
+                .map_err(|message| Up::Request {
                     id,
                     body: Request::SendPeer {
                         to,
                         message,
                         offline,
                     },
-                };
-                let Some(sender) = self.fast_sender(link) else {
-                    return Err(back(to, message));
-                };
-                let Some(route) = self.inner.shared.routes.get(&sender.app, &to) else {
-                    return Err(back(to, message));
-                };
-                let mut route = route.lock();
-                if !route.takes_fast(None) {
-                    return Err(back(to, message));
-                }
-                let event = Event::PeerMessage {
-                    from: sender.user.to_string(),
-                    message: message.stamped(self.inner.now_ms(), false),
-                };
-                let waiting = PendingReply {
-                    user: sender.user,
-                    session: sender.session,
-                    id,
-                };
-                let (seq, answer_now) = route.append(&event, Some(waiting));
-                // Written under the route's lock: stream frames leave in the order of their
-                // numbers. A closed queue is a link that just went away: the session keeps the
-                // event and replays it on the client's next link.
-                let _ = route.down.send(Down::Stream { seq, event });
-                debug_assert!(answer_now.is_none(), "the route was reachable");
-                self.count_fast_frame();
-                Ok(())
-            }
+                }),
             Up::Request {
                 id,
                 body: Request::SendChannel { channel, message },
-            } => {
-                let back = |channel, message| Up::Request {
+            } => self
+                .fast_send_channel(link, id, &channel, message)
+                .map_err(|message| Up::Request {
                     id,
                     body: Request::SendChannel { channel, message },
-                };
-                let Some(sender) = self.fast_sender(link) else {
-                    return Err(back(channel, message));
-                };
-                let Some(cell) = self.inner.shared.channels.get(&sender.app, &channel) else {
-                    return Err(back(channel, message));
-                };
-                {
-                    let mut hot = cell.lock();
-                    if !hot.contains(&sender.user) {
-                        return Err(back(channel, message));
-                    }
-                    self.fan_out(&mut hot, &sender.user, &channel, message, |route, frame| {
-                        route.send_best_effort(frame)
-                    });
-                }
-                sender.route.lock().send_best_effort(Down::Reply {
-                    id,
-                    result: Ok(Reply::Done),
-                });
-                self.count_fast_frame();
-                Ok(())
-            }
+                }),
             other => Err(other),
         }
+    }
+
+    /// A peer message to a receiver whose session is open and reachable: on its stream, the
+    /// answer waiting for its acknowledgement. Gives the message back otherwise.
+    fn fast_send_peer(
+        &self,
+        link: &LinkEnd,
+        id: RequestId,
+        to: &str,
+        message: RtmMessage,
+    ) -> Result<(), RtmMessage> {
+        let Some(sender) = self.fast_sender(link) else {
+            return Err(message);
+        };
+        let Some(route) = self.inner.shared.routes.get(&sender.binding.app, to) else {
+            return Err(message);
+        };
+        let mut route = route.lock();
+        if !route.takes_fast(None) {
+            return Err(message);
+        }
+        let event = Event::PeerMessage {
+            from: sender.binding.user.to_string(),
+            message: message.stamped(self.inner.now_ms(), false),
+        };
+        let waiting = PendingReply {
+            user: sender.binding.user,
+            session: sender.session,
+            id,
+        };
+        let (seq, answer_now) = route.append(&event, Some(waiting));
+        // Written under the route's lock: stream frames leave in the order of their numbers. A
+        // closed queue is a link that just went away: the session keeps the event and replays
+        // it on the client's next link.
+        let _ = route.down.send(Down::Stream { seq, event });
+        debug_assert!(answer_now.is_none(), "the route was reachable");
+        self.count_fast_frame();
+        Ok(())
+    }
+
+    /// A channel message from a member: numbered and fanned out under the channel's lock, then
+    /// answered. Gives the message back otherwise.
+    fn fast_send_channel(
+        &self,
+        link: &LinkEnd,
+        id: RequestId,
+        channel: &str,
+        message: RtmMessage,
+    ) -> Result<(), RtmMessage> {
+        let Some(sender) = self.fast_sender(link) else {
+            return Err(message);
+        };
+        let from = &sender.binding.user;
+        let Some(cell) = self.inner.shared.channels.get(&sender.binding.app, channel) else {
+            return Err(message);
+        };
+        {
+            let mut hot = cell.lock();
+            if !hot.contains(from) {
+                return Err(message);
+            }
+            self.fan_out(&mut hot, from, channel, message, |route, frame| {
+                route.send_best_effort(frame)
+            });
+        }
+        sender.binding.route.lock().send_best_effort(Down::Reply {
+            id,
+            result: Ok(Reply::Done),
+        });
+        self.count_fast_frame();
+        Ok(())
     }
 
     /// Counts frames taken on the fast path (tests check which path a frame took).
@@ -122,35 +144,28 @@ impl System {
 
     /// The sender's session, when the fast path may carry a message from `link`.
     fn fast_sender(&self, link: &LinkEnd) -> Option<Sender> {
-        let (app, user, route) = self.fast_binding(link)?;
+        let binding = self.fast_binding(link)?;
         let session = {
-            let route = route.lock();
+            let route = binding.route.lock();
             if !route.takes_fast(Some(link.id)) {
                 return None;
             }
             route.session
         };
-        Some(Sender {
-            app,
-            user,
-            route,
-            session,
-        })
+        Some(Sender { binding, session })
     }
 
     /// Marks `link` heard from and returns the session it carries, if any.
-    fn fast_binding(&self, link: &LinkEnd) -> Option<(Arc<str>, Arc<str>, RouteCell)> {
+    fn fast_binding(&self, link: &LinkEnd) -> Option<Binding> {
         // Every frame is a sign of life, whichever path takes it.
         link.cell.heard_at(self.inner.stamp());
-        let binding = link.cell.binding.lock();
-        let b = binding.as_ref()?;
-        Some((b.app.clone(), b.user.clone(), b.route.clone()))
+        link.cell.binding.lock().clone()
     }
 
     fn fast_ack(&self, link: &LinkEnd, seq: StreamSeq) -> Result<(), ()> {
-        let (app, _, route) = self.fast_binding(link).ok_or(())?;
+        let binding = self.fast_binding(link).ok_or(())?;
         let replies = {
-            let mut route = route.lock();
+            let mut route = binding.route.lock();
             if !route.takes_fast(Some(link.id)) {
                 return Err(());
             }
@@ -158,33 +173,25 @@ impl System {
         };
         self.count_fast_frame();
         for reply in replies {
-            self.fast_answer(&app, reply, PeerDelivery::Received);
+            self.fast_answer(&binding.app, reply, PeerDelivery::Received);
         }
         Ok(())
     }
 
-    /// Answers a waiting sender on its session's link; through the slow path when that
-    /// session's route is closed (it may be moving to another link).
+    /// Answers a waiting sender on its session's link (held until the route opens, if the
+    /// session is being moved to another link right now).
     fn fast_answer(&self, app: &str, reply: PendingReply, delivery: PeerDelivery) {
         // No route: the sender's session ended, and nobody waits for the answer.
         let Some(route) = self.inner.shared.routes.get(app, &reply.user) else {
             return;
         };
-        {
-            let route = route.lock();
-            if route.ended || route.session != reply.session {
-                return;
-            }
-            if route.open {
-                let _ = route.down.send(Down::Reply {
-                    id: reply.id,
-                    result: Ok(Reply::PeerSent(delivery)),
-                });
-                return;
-            }
+        let mut route = route.lock();
+        if route.session == reply.session {
+            route.send_best_effort(Down::Reply {
+                id: reply.id,
+                result: Ok(Reply::PeerSent(delivery)),
+            });
         }
-        // Never with a route's lock held: the state lock comes first.
-        self.inner.lock().answer(app, reply, delivery);
     }
 }
 
@@ -192,6 +199,7 @@ impl System {
 mod tests {
     use super::*;
     use crate::rtm::RtmMessage;
+    use crate::system::route::RouteCell;
     use crate::system::SystemConfig;
     use crate::transport::protocol::Failure;
     use crate::transport::DownReceiver;

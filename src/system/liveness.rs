@@ -30,9 +30,8 @@ impl System {
             return;
         };
         let silent = self.inner.silence(&c.cell);
-        let owner = c
-            .session
-            .clone()
+        let owner = st
+            .session_of(conn)
             .filter(|(app, user)| st.conn_of(app, user) == Some(conn));
         let next = match owner {
             Some((app, user)) => {
@@ -72,21 +71,15 @@ impl System {
             return;
         };
         c.cell.heard_at(self.inner.stamp());
-        let Some((app, user)) = &c.session else {
+        let Some(session) = c.cell.binding.lock().clone() else {
             return;
         };
-        // Looked up in place: this runs for every frame.
-        let unreachable = st
-            .apps
-            .get(&**app)
-            .and_then(|a| a.users.get(&**user))
-            .is_some_and(|u| {
-                let route = u.route.lock();
-                route.conn == conn && !route.reachable
-            });
+        let unreachable = {
+            let route = session.route.lock();
+            route.conn == conn && !route.reachable
+        };
         if unreachable {
-            let (app, user) = (app.clone(), user.clone());
-            self.set_reachable(st, &app, &user, true);
+            self.set_reachable(st, &session.app, &session.user, true);
         }
     }
 

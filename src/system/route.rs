@@ -1,17 +1,20 @@
-//! What the message path needs, behind locks of its own, so that peer messages and their
-//! acknowledgements between different users do not queue on the system's state lock.
+//! What the message path needs, behind locks of its own, so that messages between different
+//! users do not queue on the system's state lock.
 //!
 //! * A [`Route`] per session: the link it is on, whether it is reachable, and its event stream.
 //!   Every change to a stream, whichever path makes it, happens under that route's lock, and
 //!   a stream frame is written to the link while the lock is held, so frames leave in the order
 //!   of their numbers.
+//! * A [`ChannelHot`] per channel: its members (with their routes) and recent messages. Channel
+//!   messages are numbered and fanned out under its lock.
 //! * A [`LinkCell`] per link, held by the transport's end of it ([`LinkEnd`]): when the link was
 //!   last heard from and which session it carries.
-//! * The [`Directory`]: (App ID, user) → route, split into shards that lock separately.
+//! * Two [`Directory`]s, (App ID, user) → route and (App ID, channel) → channel, split into
+//!   shards that lock separately.
 //!
 //! The state lock's holder (the slow path) keeps these in step with the state. Lock order:
-//! state → directory shard → one route. The fast path (see `fast.rs`) never takes the state
-//! lock and never holds two routes, or a shard and a route, at once.
+//! state → channel → route; a directory shard is only held to find or change an entry. The fast
+//! path (see `fast.rs`) never takes the state lock and never holds two routes at once.
 
 use super::state::{Outgoing, PendingReply, RecentMessage, Stream};
 use super::ConnId;
@@ -42,8 +45,9 @@ pub(super) struct Route {
     /// The session has ended (its stream has been emptied, the route is leaving the directory).
     pub ended: bool,
     pub stream: Stream,
-    /// Channel messages the fast path met the route closed with: sent when it opens again,
-    /// after what the state lock's holder sends (a join's answer, a resume's replay).
+    /// Frames the fast path met the route closed with (channel messages, answers to this
+    /// session's peer sends): sent when it opens again, after what the state lock's holder
+    /// sends (a join's answer, a resume's replay).
     pub held: Vec<Down>,
 }
 
@@ -94,8 +98,8 @@ impl Route {
         }
     }
 
-    /// Sends a best-effort frame (a channel message) from the fast path: held while the route
-    /// is closed for now, dropped once the session ended.
+    /// Sends a frame that is not part of the stream from the fast path: held while the route is
+    /// closed for now, dropped once the session ended.
     pub fn send_best_effort(&mut self, frame: Down) {
         if self.open {
             let _ = self.down.send(frame);
@@ -243,6 +247,7 @@ impl ChannelHot {
 }
 
 /// The session a link carries, as the fast path sees it.
+#[derive(Clone)]
 pub(super) struct Binding {
     pub app: Arc<str>,
     pub user: Arc<str>,
@@ -253,7 +258,7 @@ pub(super) struct Binding {
 pub(super) struct LinkCell {
     /// When a frame last arrived, in nanoseconds of tokio time since the system started.
     last_heard: AtomicU64,
-    /// The session the link carries (kept in step with the state's `Conn::session`).
+    /// The session the link carries, set and cleared by the state lock's holder.
     pub binding: Mutex<Option<Binding>>,
 }
 
@@ -271,6 +276,12 @@ impl LinkCell {
 
     pub fn last_heard(&self) -> u64 {
         self.last_heard.load(Ordering::Acquire)
+    }
+
+    /// The session the link carries: (App ID, user).
+    pub fn session(&self) -> Option<(Arc<str>, Arc<str>)> {
+        let binding = self.binding.lock();
+        binding.as_ref().map(|b| (b.app.clone(), b.user.clone()))
     }
 }
 
@@ -290,14 +301,14 @@ impl LinkEnd {
 /// One entry; entries whose keys hash alike are chained (practically never).
 struct Entry<V> {
     app: Arc<str>,
-    user: Arc<str>,
-    route: Arc<V>,
+    name: Arc<str>,
+    cell: Arc<V>,
     next: Option<Box<Entry<V>>>,
 }
 
 impl<V> Entry<V> {
-    fn is(&self, app: &str, user: &str) -> bool {
-        &*self.user == user && &*self.app == app
+    fn is(&self, app: &str, name: &str) -> bool {
+        &*self.name == name && &*self.app == app
     }
 }
 
@@ -350,63 +361,64 @@ impl<V> Directory<V> {
     }
 }
 
-fn find<V>(shard: &Shard<V>, h: u64, app: &str, user: &str) -> Option<Arc<V>> {
+fn find<V>(shard: &Shard<V>, h: u64, app: &str, name: &str) -> Option<Arc<V>> {
     let mut entry = shard.get(&h);
     while let Some(e) = entry {
-        if e.is(app, user) {
-            return Some(e.route.clone());
+        if e.is(app, name) {
+            return Some(e.cell.clone());
         }
         entry = e.next.as_deref();
     }
     None
 }
 
-fn put<V>(shard: &mut Shard<V>, h: u64, app: &Arc<str>, user: &Arc<str>, route: Arc<V>) {
-    let new = |route| Entry {
+fn put<V>(shard: &mut Shard<V>, h: u64, app: &Arc<str>, name: &Arc<str>, cell: Arc<V>) {
+    let new = |cell| Entry {
         app: app.clone(),
-        user: user.clone(),
-        route,
+        name: name.clone(),
+        cell,
         next: None,
     };
     let Some(mut entry) = shard.get_mut(&h) else {
-        shard.insert(h, new(route));
+        shard.insert(h, new(cell));
         return;
     };
     loop {
-        if entry.is(app, user) {
-            entry.route = route;
+        if entry.is(app, name) {
+            entry.cell = cell;
             return;
         }
         match entry.next {
             Some(ref mut next) => entry = next,
             None => {
-                entry.next = Some(Box::new(new(route)));
+                entry.next = Some(Box::new(new(cell)));
                 return;
             }
         }
     }
 }
 
-fn take<V>(shard: &mut Shard<V>, h: u64, app: &str, user: &str, route: &Arc<V>) {
-    let Some(head) = shard.remove(&h) else {
+fn take<V>(shard: &mut Shard<V>, h: u64, app: &str, name: &str, cell: &Arc<V>) {
+    let is_it = |e: &Entry<V>| e.is(app, name) && Arc::ptr_eq(&e.cell, cell);
+    let Some(head) = shard.get_mut(&h) else {
         return;
     };
-    // Unchain every entry, then chain back all but the one removed.
-    let mut kept: Vec<Entry<V>> = Vec::new();
-    let mut next = Some(Box::new(head));
-    while let Some(mut e) = next {
-        next = e.next.take();
-        if !(e.is(app, user) && Arc::ptr_eq(&e.route, route)) {
-            kept.push(*e);
+    if is_it(head) {
+        match head.next.take() {
+            Some(next) => *head = *next,
+            None => {
+                shard.remove(&h);
+            }
         }
+        return;
     }
-    let mut chain: Option<Entry<V>> = None;
-    for mut e in kept.into_iter().rev() {
-        e.next = chain.map(Box::new);
-        chain = Some(e);
+    // Walk to the link that holds the entry (or to the chain's end), then unlink it.
+    let mut link = &mut head.next;
+    while link.as_deref().is_some_and(|e| !is_it(e)) {
+        link = &mut link.as_mut().expect("checked above").next;
     }
-    if let Some(head) = chain {
-        shard.insert(h, head);
+    if let Some(e) = link.take() {
+        *link = e.next;
     }
 }
 

@@ -391,7 +391,7 @@ impl System {
     /// its subscriptions and attributes, tells watchers it went offline (except on a remote
     /// login, where the user stays online).
     pub(super) fn end_session(&self, st: &mut State, conn: ConnId, how: SessionEnd) {
-        let Some((app_id, user_id)) = st.conns.get(&conn).and_then(|c| c.session.clone()) else {
+        let Some((app_id, user_id)) = st.session_of(conn) else {
             return;
         };
         st.unbind(conn);

@@ -28,11 +28,8 @@ pub(super) struct State {
 
 pub(super) struct Conn {
     pub down: crate::transport::DownSender,
-    /// (app id, user id) once logged in. Shared strings: every frame of the link looks them
-    /// up, and a copy of them costs a reference count, not two allocations.
-    pub session: Option<(Arc<str>, Arc<str>)>,
     /// What the fast path shares with the link: when it was last heard from, and the
-    /// session it carries.
+    /// session it carries (see [`State::session_of`]).
     pub cell: Arc<LinkCell>,
     /// (app id, user id) this link spoke for in its first login or resume, whether it worked
     /// or not: network faults of that user apply to the link.
@@ -49,7 +46,6 @@ impl Conn {
     pub fn new(down: crate::transport::DownSender, cell: Arc<LinkCell>) -> Self {
         Conn {
             down,
-            session: None,
             cell,
             who: None,
             dead: false,
@@ -310,16 +306,14 @@ impl State {
         }) else {
             return;
         };
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.session = Some((app.clone(), user.clone()));
+        if let Some(c) = self.conns.get(&conn) {
             *c.cell.binding.lock() = Some(Binding { app, user, route });
         }
     }
 
     /// Unbinds `conn` from the session it carried.
     pub fn unbind(&mut self, conn: ConnId) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.session = None;
+        if let Some(c) = self.conns.get(&conn) {
             *c.cell.binding.lock() = None;
         }
     }
@@ -331,8 +325,10 @@ impl State {
         }
     }
 
+    /// (App ID, user) of the session `conn` carries, once logged in. Shared strings: a copy
+    /// costs a reference count, not two allocations.
     pub fn session_of(&self, conn: ConnId) -> Option<(Arc<str>, Arc<str>)> {
-        self.conns.get(&conn)?.session.clone()
+        self.conns.get(&conn)?.cell.session()
     }
 
     pub fn app(&mut self, app: &str) -> &mut App {

@@ -20,9 +20,7 @@ impl State {
         let owner = match &event {
             Event::ChannelMessage { .. } | Event::Kicked(_) => None,
             _ => self
-                .conns
-                .get(&conn)
-                .and_then(|c| c.session.clone())
+                .session_of(conn)
                 .filter(|(app, user)| self.conn_of(app, user) == Some(conn)),
         };
         match owner {
@@ -62,7 +60,7 @@ impl State {
 
     /// The client of `conn` handled its stream up to `seq`.
     pub fn ack(&mut self, conn: ConnId, seq: StreamSeq) {
-        let Some((app, user)) = self.conns.get(&conn).and_then(|c| c.session.clone()) else {
+        let Some((app, user)) = self.session_of(conn) else {
             return;
         };
         if self.conn_of(&app, &user) != Some(conn) {
@@ -101,7 +99,7 @@ impl State {
     }
 
     /// Sends a peer-send answer to the sender's current link, if its session still exists.
-    pub fn answer(&self, app: &str, reply: PendingReply, delivery: PeerDelivery) {
+    fn answer(&self, app: &str, reply: PendingReply, delivery: PeerDelivery) {
         let conn = self
             .apps
             .get(app)
