@@ -40,7 +40,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[macro_use]
+pub mod proto;
+
 mod adapter;
+mod embedded;
 pub mod mapping;
 pub mod migration;
 pub mod rtm;

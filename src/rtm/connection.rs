@@ -32,9 +32,10 @@
 use super::attributes::PeerOnlineStatus;
 use super::client::{CallError, ClientInner, Effect, Pending, ReplyResult};
 use super::enums::{ConnectionChangeReason, ConnectionState};
-use super::error::{LoginErrCode, RenewTokenErrCode, RtmCode, RtmError};
+use super::error::{RenewTokenErrCode, RtmError};
 use super::events::RtmEvent;
-use crate::transport::protocol::{Failure, Reply, Request, Up};
+use crate::proto::link::{Failure, Reply, Request, Up};
+use crate::proto::FailureReason;
 use crate::transport::LinkSender;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -376,10 +377,9 @@ impl ClientInner {
             return Attempt::Stop;
         }
         log::info!("RTM client: the RTM system refused to resume the session: {failure:?}");
-        let code = LoginErrCode::from_code(failure.code);
-        let renew_code = match code {
-            Some(LoginErrCode::TokenExpired) => RenewTokenErrCode::TokenExpired,
-            Some(LoginErrCode::InvalidToken) => RenewTokenErrCode::InvalidToken,
+        let renew_code = match failure.reason {
+            FailureReason::TokenExpired => RenewTokenErrCode::TokenExpired,
+            FailureReason::InvalidToken => RenewTokenErrCode::InvalidToken,
             _ => return Attempt::Failed,
         };
         let (answered, report) = {
@@ -393,7 +393,7 @@ impl ClientInner {
                 .partition(|(t, _)| Some(t) == token.as_ref());
             core.renew_waiters = rest;
             let mut report = false;
-            if code == Some(LoginErrCode::TokenExpired) {
+            if failure.reason == FailureReason::TokenExpired {
                 core.token_expired = true;
                 report =
                     core.state.0 == ConnectionState::Reconnecting && !core.token_expired_reported;

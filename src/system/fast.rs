@@ -13,10 +13,8 @@
 use super::route::{Binding, LinkEnd};
 use super::state::PendingReply;
 use super::System;
-use crate::rtm::{PeerDelivery, RtmMessage};
-use crate::transport::protocol::{
-    Down, Event, Reply, Request, RequestId, SessionId, StreamSeq, Up,
-};
+use crate::proto::link::{Down, Event, Reply, Request, RequestId, SessionId, StreamSeq, Up};
+use crate::proto::{PeerDelivery, RtmMessage};
 
 /// The session a message comes from.
 struct Sender {
@@ -198,11 +196,11 @@ impl System {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtm::RtmMessage;
+    use crate::proto::link::Failure;
+    use crate::proto::DownReceiver;
+    use crate::proto::RtmMessage;
     use crate::system::route::RouteCell;
     use crate::system::SystemConfig;
-    use crate::transport::protocol::Failure;
-    use crate::transport::DownReceiver;
     use std::sync::atomic::Ordering;
     use std::time::Duration;
 
@@ -232,13 +230,13 @@ mod tests {
         system.inner.shared.routes.get(APP, user)
     }
 
-    /// The code of the failure that answers request `id`, next in `down`.
-    fn failure(down: &mut DownReceiver, id: u64) -> i32 {
+    /// The reason of the failure that answers request `id`, next in `down`.
+    fn failure(down: &mut DownReceiver, id: u64) -> crate::proto::FailureReason {
         match down.try_recv() {
             Some(Down::Reply {
                 id: got,
-                result: Err(Failure { code, .. }),
-            }) if got == id => code,
+                result: Err(Failure { reason, .. }),
+            }) if got == id => reason,
             other => panic!("expected request {id} to fail, got {other:?}"),
         }
     }
@@ -332,7 +330,7 @@ mod tests {
         assert_eq!(fast(), 2);
         assert_eq!(
             failure(&mut alice_down, 3),
-            crate::rtm::PeerMessageErrCode::PeerUnreachable as i32,
+            crate::proto::FailureReason::PeerUnreachable,
             "alice is told nobody is unreachable"
         );
 
@@ -510,7 +508,7 @@ mod tests {
         assert_eq!(fast(), before);
         assert_eq!(
             failure(&mut alice_down, 3),
-            crate::rtm::ChannelMessageErrCode::Failure as i32,
+            crate::proto::FailureReason::NotInChannel,
             "alice is refused"
         );
         assert!(channel_messages(&mut bob_down).is_empty());

@@ -30,7 +30,7 @@
 
 use super::state::State;
 use super::{ConnId, System};
-use crate::transport::protocol::{Down, KickReason, Up};
+use crate::proto::link::{Down, KickReason, Up};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -218,7 +218,7 @@ impl System {
     /// Adds `delay` each way to every frame on the links of `user_id` of `app_id`, now and
     /// later, until [`System::restore_user`]. Frames keep their order. `Duration::ZERO` removes
     /// the delay. Keep it under half the client's
-    /// [`link_timeout`](crate::rtm::ConnectionTimers::link_timeout) to slow the link without
+    /// `link_timeout` (`ConnectionTimers` in the RTM core) to slow the link without
     /// making the client replace it.
     pub fn delay_user(&self, app_id: &str, user_id: &str, delay: Duration) {
         let mut st = self.network_faults_state();

@@ -4,8 +4,8 @@
 
 use super::state::{Invitation, InvitationPhase, State};
 use super::{ConnId, System};
-use crate::rtm::{InvitationApiCallErrCode, LocalInvitationErrCode, RemoteInvitationErrCode};
-use crate::transport::protocol::{CallId, Event, Failure, InviteFailure, Reply};
+use crate::proto::link::{CallId, Event, Failure, InviteFailure, Reply};
+use crate::proto::{FailureReason, LocalInvitationErrCode, RemoteInvitationErrCode};
 
 impl System {
     #[allow(clippy::too_many_arguments)]
@@ -210,7 +210,7 @@ impl System {
         let key = (caller.to_string(), call_id);
         let Some(inv) = st.app(app_id).invitations.remove(&key) else {
             return Err(Failure::new(
-                InvitationApiCallErrCode::AlreadyEnd,
+                FailureReason::InvitationEnded,
                 "the invitation has already ended",
             ));
         };
@@ -243,7 +243,7 @@ impl System {
         let caller_online = app.users.contains_key(&key.0);
         let Some(inv) = app.invitations.get_mut(&key).filter(|i| i.callee == callee) else {
             return Err(Failure::new(
-                InvitationApiCallErrCode::AlreadyEnd,
+                FailureReason::InvitationEnded,
                 "the invitation has already ended",
             ));
         };
@@ -333,7 +333,7 @@ impl System {
             .is_some_and(|i| i.callee == callee);
         if !found {
             return Err(Failure::new(
-                InvitationApiCallErrCode::AlreadyEnd,
+                FailureReason::InvitationEnded,
                 "the invitation has already ended",
             ));
         }

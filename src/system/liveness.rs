@@ -13,7 +13,7 @@
 
 use super::state::State;
 use super::{ConnId, SessionEnd, System};
-use crate::rtm::PeerOnlineState;
+use crate::proto::PeerOnlineState;
 use std::time::Duration;
 
 impl System {
@@ -92,7 +92,7 @@ impl System {
             return;
         }
         if !reachable {
-            st.answer_all_pending(app, user, crate::rtm::PeerDelivery::CachedByServer);
+            st.answer_all_pending(app, user, crate::proto::PeerDelivery::CachedByServer);
         }
         let state = if reachable {
             PeerOnlineState::Online

@@ -55,15 +55,14 @@ mod route;
 mod sessions;
 mod state;
 mod stream;
+pub mod tcp;
 mod tokens;
 
 pub use config::SystemConfig;
 pub(crate) use route::LinkEnd;
 
-use crate::transport::protocol::{
-    Down, Event, Failure, KickReason, Notice, Reply, Request, RequestId, Up,
-};
-use crate::transport::LinkClosed;
+use crate::proto::link::{Down, Event, Failure, KickReason, Notice, Reply, Request, RequestId, Up};
+use crate::proto::LinkClosed;
 use parking_lot::{Mutex, MutexGuard};
 use route::{LinkCell, Shared};
 use state::{App, AppAuth, Conn, State};
@@ -250,8 +249,8 @@ impl System {
     }
 
     /// Opens a link (used by transports).
-    pub(crate) fn connect(&self) -> (LinkEnd, crate::transport::DownReceiver) {
-        let (tx, rx) = crate::transport::down_channel();
+    pub(crate) fn connect(&self) -> (LinkEnd, crate::proto::DownReceiver) {
+        let (tx, rx) = crate::proto::down_channel();
         let cell = LinkCell::new(self.inner.stamp());
         let id = {
             let mut st = self.inner.lock();
@@ -377,7 +376,7 @@ impl System {
         }
         let Some((app, user)) = st.session_of(conn) else {
             return Some(Err(Failure {
-                code: 102,
+                reason: crate::proto::FailureReason::NotLoggedIn,
                 detail: "not logged in to the RTM system".into(),
             }));
         };

@@ -18,9 +18,9 @@
 
 use super::state::{Outgoing, PendingReply, RecentMessage, Stream};
 use super::ConnId;
-use crate::rtm::ids::IdMap;
-use crate::transport::protocol::{ChannelSeq, Down, Event, SessionId, StreamSeq};
-use crate::transport::DownSender;
+use crate::proto::ids::IdMap;
+use crate::proto::link::{ChannelSeq, Down, Event, SessionId, StreamSeq};
+use crate::proto::DownSender;
 use parking_lot::{Mutex, RwLock};
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -425,7 +425,7 @@ fn take<V>(shard: &mut Shard<V>, h: u64, app: &str, name: &str, cell: &Arc<V>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::down_channel;
+    use crate::proto::down_channel;
 
     fn route() -> RouteCell {
         Route::new_cell(ConnId(1), down_channel().0, 1)

@@ -4,10 +4,10 @@
 use super::state::{App, AppAuth, State};
 use super::tokens::TokenUse;
 use super::{ConnId, SessionEnd, System};
-use crate::rtm::{LoginErrCode, PeerDelivery, PeerOnlineState, RenewTokenErrCode};
-use crate::transport::protocol::{
+use crate::proto::link::{
     ChannelSeq, Down, Event, Failure, KickReason, Reply, RequestId, ResumeRequest,
 };
+use crate::proto::{FailureReason, PeerDelivery, PeerOnlineState};
 use std::collections::BTreeSet;
 
 impl System {
@@ -16,7 +16,7 @@ impl System {
         if !st.apps.contains_key(app_id) {
             if !self.inner.config.auto_register_apps {
                 return Err(Failure::new(
-                    LoginErrCode::InvalidAppId,
+                    FailureReason::InvalidAppId,
                     format!("App ID {app_id} is not registered on this RTM system"),
                 ));
             }
@@ -29,7 +29,7 @@ impl System {
     fn check_banned(&self, st: &State, app_id: &str, user_id: &str) -> Result<(), Failure> {
         if st.faults.is_banned(app_id, user_id) {
             return Err(Failure::new(
-                LoginErrCode::Rejected,
+                FailureReason::Banned,
                 format!("{user_id} is banned from App ID {app_id} on this RTM system"),
             ));
         }
@@ -48,14 +48,14 @@ impl System {
     ) -> Result<Reply, Failure> {
         if st.session_of(conn).is_some() {
             return Err(Failure::new(
-                LoginErrCode::AlreadyLoggedIn,
+                FailureReason::AlreadyLoggedIn,
                 "this link is already logged in",
             ));
         }
         self.ensure_app(st, &app_id)?;
         self.check_banned(st, &app_id, &user_id)?;
         self.check_token(st, &app_id, &user_id, &token, TokenUse::Login)
-            .map_err(|p| p.login_failure())?;
+            .map_err(|p| p.failure())?;
         // The same user logged in elsewhere: the older session is kicked out (REMOTE_LOGIN).
         let previous = st
             .apps
@@ -95,7 +95,7 @@ impl System {
     ) -> Option<Result<Reply, Failure>> {
         if st.session_of(conn).is_some() {
             return Some(Err(Failure::new(
-                LoginErrCode::AlreadyLoggedIn,
+                FailureReason::AlreadyLoggedIn,
                 "this link is already logged in",
             )));
         }
@@ -117,7 +117,7 @@ impl System {
             return Some(Err(f));
         }
         if let Err(p) = self.check_token(st, &app_id, &user_id, &token, TokenUse::Session) {
-            return Some(Err(p.login_failure()));
+            return Some(Err(p.failure()));
         }
         let current = st
             .apps
@@ -132,7 +132,7 @@ impl System {
                 // Someone else logged in as this user meanwhile: that session stays.
                 st.send(conn, Down::Event(Event::Kicked(KickReason::RemoteLogin)));
                 return Some(Err(Failure::new(
-                    LoginErrCode::AlreadyLoggedIn,
+                    FailureReason::AlreadyLoggedIn,
                     format!("{user_id} logged in elsewhere while this client was away"),
                 )));
             }
@@ -160,7 +160,10 @@ impl System {
                 .get_mut(&app_id)
                 .expect("a session belongs to a registered app");
             let Some(u) = app.users.get_mut(&user_id) else {
-                return Some(Err(Failure::new(LoginErrCode::Unknown, "session ended")));
+                return Some(Err(Failure::new(
+                    FailureReason::SessionEnded,
+                    "session ended",
+                )));
             };
             let (old, was_reachable) = {
                 let mut route = u.route.lock();
@@ -260,7 +263,7 @@ impl System {
         token: Option<String>,
         old: (u64, u64),
         channels: Vec<(String, ChannelSeq)>,
-        attributes: Vec<crate::rtm::RtmAttribute>,
+        attributes: Vec<crate::proto::RtmAttribute>,
         subscriptions: Vec<String>,
         after: &mut Vec<(ConnId, Event)>,
     ) {
@@ -313,7 +316,7 @@ impl System {
         app_id: &str,
         user_id: &str,
         channels: &[(String, ChannelSeq)],
-        attributes: Vec<crate::rtm::RtmAttribute>,
+        attributes: Vec<crate::proto::RtmAttribute>,
         subscriptions: Vec<String>,
         after: &mut Vec<(ConnId, Event)>,
     ) {
@@ -372,13 +375,13 @@ impl System {
     ) -> Result<Reply, Failure> {
         if token.is_empty() {
             return Err(Failure::new(
-                RenewTokenErrCode::InvalidArgument,
+                FailureReason::InvalidArgument,
                 "the new token is empty",
             ));
         }
         let token = Some(token);
         self.check_token(st, app, user, &token, TokenUse::Session)
-            .map_err(|p| p.renew_failure())?;
+            .map_err(|p| p.failure())?;
         let a = st.app(app);
         if let Some(u) = a.users.get_mut(user) {
             u.token = token.clone();

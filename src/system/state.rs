@@ -3,10 +3,8 @@
 use super::faults::{DelayLines, Faults};
 use super::route::{Binding, ChannelCell, LinkCell, Route, RouteCell, Shared};
 use super::ConnId;
-use crate::rtm::{ChannelAttribute, RtmAttribute, RtmMessage};
-use crate::transport::protocol::{
-    CallId, ChannelSeq, Down, Event, RequestId, SessionId, StreamSeq,
-};
+use crate::proto::link::{CallId, ChannelSeq, Down, Event, RequestId, SessionId, StreamSeq};
+use crate::proto::{ChannelAttribute, RtmAttribute, RtmMessage};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +14,7 @@ use tokio::time::Instant;
 pub(super) struct State {
     pub next_conn: u64,
     pub next_session: SessionId,
-    pub conns: crate::rtm::ids::IdMap<ConnId, Conn>,
+    pub conns: crate::proto::ids::IdMap<ConnId, Conn>,
     pub apps: HashMap<String, App>,
     pub faults: Faults,
     /// Routes set up or moved while the state lock is held, opened to the fast path when it is
@@ -27,7 +25,7 @@ pub(super) struct State {
 }
 
 pub(super) struct Conn {
-    pub down: crate::transport::DownSender,
+    pub down: crate::proto::DownSender,
     /// What the fast path shares with the link: when it was last heard from, and the
     /// session it carries (see [`State::session_of`]).
     pub cell: Arc<LinkCell>,
@@ -43,7 +41,7 @@ pub(super) struct Conn {
 }
 
 impl Conn {
-    pub fn new(down: crate::transport::DownSender, cell: Arc<LinkCell>) -> Self {
+    pub fn new(down: crate::proto::DownSender, cell: Arc<LinkCell>) -> Self {
         Conn {
             down,
             cell,
@@ -253,8 +251,8 @@ impl State {
     }
 
     /// A user's online state as its subscribers see it.
-    pub fn peer_state(&self, app: &str, user: &str) -> crate::rtm::PeerOnlineState {
-        use crate::rtm::PeerOnlineState;
+    pub fn peer_state(&self, app: &str, user: &str) -> crate::proto::PeerOnlineState {
+        use crate::proto::PeerOnlineState;
         match self.apps.get(app).and_then(|a| a.users.get(user)) {
             None => PeerOnlineState::Offline,
             Some(u) if u.reachable() => PeerOnlineState::Online,
@@ -278,7 +276,7 @@ impl State {
         let down = match self.conns.get(&conn) {
             Some(c) => c.down.clone(),
             // Not reached: a session starts on the link whose frame asked for it.
-            None => crate::transport::down_channel().0,
+            None => crate::proto::down_channel().0,
         };
         let route = Route::new_cell(conn, down, session);
         self.reopen.push(route.clone());

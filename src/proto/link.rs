@@ -16,10 +16,10 @@
 //!
 //! [`Up::Ping`] / [`Down::Pong`] keep the link's liveness visible to both sides.
 
-use crate::rtm::{
-    ChannelAttribute, LocalInvitationErrCode, PeerDelivery, PeerOnlineState,
-    RemoteInvitationErrCode, RtmAttribute, RtmMessage,
-};
+use super::attributes::{ChannelAttribute, RtmAttribute};
+use super::enums::{LocalInvitationErrCode, PeerOnlineState, RemoteInvitationErrCode};
+pub use super::failure::Failure;
+use super::message::{PeerDelivery, RtmMessage};
 use serde::{Deserialize, Serialize};
 
 /// Id of a request, chosen by the client, unique on its link.
@@ -267,25 +267,6 @@ pub enum Down {
     },
     /// Answer to [`Up::Ping`].
     Pong,
-}
-
-/// A failed request: an RTM code of the request's own enum, and a description.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    /// RTM code, in the enum of the operation that was asked.
-    pub code: i32,
-    /// What went wrong.
-    pub detail: String,
-}
-
-impl Failure {
-    /// A failure with a code and a description.
-    pub fn new(code: impl crate::rtm::RtmCode, detail: impl Into<String>) -> Self {
-        Failure {
-            code: code.code(),
-            detail: detail.into(),
-        }
-    }
 }
 
 /// Successful answers.
