@@ -2,6 +2,7 @@
 //! members on request, wiped a while after the channel empties).
 
 use super::state::State;
+use super::timers::Timer;
 use super::System;
 use crate::proto::attributes::{
     MAX_ATTRIBUTE_COUNT, MAX_CHANNEL_ATTRIBUTES_TOTAL_BYTES, MAX_USER_ATTRIBUTES_TOTAL_BYTES,
@@ -208,21 +209,31 @@ impl System {
             return;
         }
         channel.wipe_generation = Some(generation);
-        let (app_id, channel_id) = (app_id.to_string(), channel_id.to_string());
-        self.after(
-            self.inner.config.channel_attributes_wipe_after,
-            move |_, st| {
-                let Some(app) = st.apps.get_mut(&app_id) else {
-                    return;
-                };
-                let due = app
-                    .channels
-                    .get(&channel_id)
-                    .is_some_and(|c| c.is_empty() && c.wipe_generation == Some(generation));
-                if due {
-                    app.channels.remove(&channel_id);
-                }
-            },
-        );
+        let wipe = Timer::AttributeWipe {
+            app: app_id.to_string(),
+            channel: channel_id.to_string(),
+            generation,
+        };
+        self.arm(st, self.inner.config.channel_attributes_wipe_after, wipe);
+    }
+
+    /// The wipe armed as `generation` is due: the channel goes if it stayed empty since.
+    pub(super) fn attribute_wipe_due(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        channel_id: &str,
+        generation: u64,
+    ) {
+        let Some(app) = st.apps.get_mut(app_id) else {
+            return;
+        };
+        let due = app
+            .channels
+            .get(channel_id)
+            .is_some_and(|c| c.is_empty() && c.wipe_generation == Some(generation));
+        if due {
+            app.channels.remove(channel_id);
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::route::{ChannelHot, Route};
 use super::state::{RecentMessage, State};
+use super::timers::Timer;
 use super::{ConnId, System};
 use crate::proto::limits::MAX_JOINED_CHANNELS;
 use crate::proto::link::{ChannelSeq, Down, Event, Failure, Reply};
@@ -198,18 +199,31 @@ impl System {
         }
         channel.count_update_pending = true;
         channel.count_timer = generation;
-        let (app_id, channel_id) = (app_id.to_string(), channel_id.to_string());
-        self.after(wait, move |system, st| {
-            if let Some(c) = st
-                .apps
-                .get_mut(&app_id)
-                .and_then(|a| a.channels.get_mut(&channel_id))
-                .filter(|c| c.count_update_pending && c.count_timer == generation)
-            {
-                c.count_update_pending = false;
-                system.send_member_count(st, &app_id, &channel_id);
-            }
-        });
+        let update = Timer::MemberCount {
+            app: app_id.to_string(),
+            channel: channel_id.to_string(),
+            generation,
+        };
+        self.arm(st, wait, update);
+    }
+
+    /// The throttled member-count update armed as `generation` is due.
+    pub(super) fn member_count_due(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        channel_id: &str,
+        generation: u64,
+    ) {
+        if let Some(c) = st
+            .apps
+            .get_mut(app_id)
+            .and_then(|a| a.channels.get_mut(channel_id))
+            .filter(|c| c.count_update_pending && c.count_timer == generation)
+        {
+            c.count_update_pending = false;
+            self.send_member_count(st, app_id, channel_id);
+        }
     }
 
     fn send_member_count(&self, st: &mut State, app_id: &str, channel_id: &str) {

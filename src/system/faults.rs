@@ -29,6 +29,7 @@
 //! ```
 
 use super::state::State;
+use super::timers::Timer;
 use super::{ConnId, System};
 use crate::proto::link::{Down, KickReason, Up};
 use std::collections::{HashMap, HashSet};
@@ -58,6 +59,20 @@ pub(super) struct Faults {
 }
 
 impl Faults {
+    /// Ends the timed cut `id` of `who`, unless it was replaced or lifted meanwhile.
+    pub fn lift_user_cut(&mut self, who: &UserKey, id: u64) {
+        if self.cut.get(who) == Some(&id) {
+            self.cut.remove(who);
+        }
+    }
+
+    /// Ends the timed cut `id` of everyone, unless it was replaced or lifted meanwhile.
+    pub fn lift_all_cut(&mut self, id: u64) {
+        if self.all_cut == Some(id) {
+            self.all_cut = None;
+        }
+    }
+
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -184,11 +199,8 @@ impl System {
     pub fn cut_user_for(&self, app_id: &str, user_id: &str, duration: Duration) {
         let id = self.cut_user_id(app_id, user_id);
         let who = key(app_id, user_id);
-        self.after(duration, move |_, st| {
-            if st.faults.cut.get(&who) == Some(&id) {
-                st.faults.cut.remove(&who);
-            }
-        });
+        let mut st = self.inner.lock();
+        self.arm(&mut st, duration, Timer::LiftUserCut { who, id });
     }
 
     /// Cuts every link, and every link opened meanwhile, until [`System::restore_all`]: the
@@ -208,11 +220,8 @@ impl System {
     /// Cuts everyone for `duration`, then lifts that cut (per-user cuts stay).
     pub fn cut_all_for(&self, duration: Duration) {
         let id = self.cut_all_id();
-        self.after(duration, move |_, st| {
-            if st.faults.all_cut == Some(id) {
-                st.faults.all_cut = None;
-            }
-        });
+        let mut st = self.inner.lock();
+        self.arm(&mut st, duration, Timer::LiftAllCut { id });
     }
 
     /// Adds `delay` each way to every frame on the links of `user_id` of `app_id`, now and

@@ -32,6 +32,12 @@
 //! * Channel messages are best effort; after a reconnection the client gets the ones it missed
 //!   among the last 32 sent in the channel in the 30 s before (configurable).
 //!
+//! # Timers
+//!
+//! Presence (6 s / 30 s), member-count throttling, attribute wipes, invitation timers and timed
+//! faults are timers in one deadline queue of the state, served by one task per system: the
+//! number of timer tasks does not grow with the number of links.
+//!
 //! # Concurrency
 //!
 //! The message path takes no system-wide lock. Peer messages, their acknowledgements and
@@ -56,6 +62,7 @@ mod sessions;
 mod state;
 mod stream;
 pub mod tcp;
+mod timers;
 mod tokens;
 
 pub use config::SystemConfig;
@@ -107,31 +114,47 @@ struct Inner {
     /// Set for good once a link was cut or delayed: faulty links need the state lock for
     /// every frame, so from then on every frame takes the slow path.
     network_faults: AtomicBool,
+    /// Wakes the timer task (see `timers.rs`) for a deadline earlier than its next one.
+    timer_wake: Arc<tokio::sync::Notify>,
+    /// This system, for the timer task it starts.
+    me: Weak<Inner>,
     /// Frames the fast path took.
     #[cfg(test)]
     fast_frames: std::sync::atomic::AtomicU64,
 }
 
-/// The state lock's guard. Letting it go opens the routes set up under it to the fast path.
-struct StateGuard<'a>(MutexGuard<'a, State>);
+/// The state lock's guard. Letting it go opens the routes set up under it to the fast path,
+/// and starts or wakes the timer task for the timers armed under it.
+struct StateGuard<'a> {
+    guard: Option<MutexGuard<'a, State>>,
+    inner: &'a Inner,
+}
 
 impl Deref for StateGuard<'_> {
     type Target = State;
     fn deref(&self) -> &State {
-        &self.0
+        self.guard.as_ref().expect("held until the guard drops")
     }
 }
 
 impl DerefMut for StateGuard<'_> {
     fn deref_mut(&mut self) -> &mut State {
-        &mut self.0
+        self.guard.as_mut().expect("held until the guard drops")
     }
 }
 
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
-        for route in self.0.reopen.drain(..) {
+        let Some(mut st) = self.guard.take() else {
+            return;
+        };
+        for route in st.reopen.drain(..) {
             route.lock().reopen();
+        }
+        let kick = st.timers.kick();
+        drop(st);
+        if let Some(inner) = self.inner.me.upgrade() {
+            inner.kick_timers(kick);
         }
     }
 }
@@ -149,13 +172,15 @@ impl System {
         });
         let state = State::default();
         System {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|me| Inner {
                 config,
                 epoch_ms,
                 started: Instant::now(),
                 shared: state.shared.clone(),
                 state: Mutex::new(state),
                 network_faults: AtomicBool::new(false),
+                timer_wake: Arc::new(tokio::sync::Notify::new()),
+                me: me.clone(),
                 #[cfg(test)]
                 fast_frames: Default::default(),
             }),
@@ -252,15 +277,17 @@ impl System {
     pub(crate) fn connect(&self) -> (LinkEnd, crate::proto::DownReceiver) {
         let (tx, rx) = crate::proto::down_channel();
         let cell = LinkCell::new(self.inner.stamp());
-        let id = {
-            let mut st = self.inner.lock();
-            st.next_conn += 1;
-            let id = ConnId(st.next_conn);
-            st.conns.insert(id, Conn::new(tx, cell.clone()));
-            id
-        };
         let config = &self.inner.config;
-        self.watch_link(id, config.unreachable_after.min(config.presence_grace));
+        let mut st = self.inner.lock();
+        st.next_conn += 1;
+        let id = ConnId(st.next_conn);
+        st.conns.insert(id, Conn::new(tx, cell.clone()));
+        self.watch_link(
+            &mut st,
+            id,
+            config.unreachable_after.min(config.presence_grace),
+        );
+        drop(st);
         (LinkEnd { id, cell }, rx)
     }
 
@@ -473,25 +500,6 @@ impl System {
             }
         }
     }
-
-    /// Runs `f` on the system after `delay` of tokio time, if the system still exists and a
-    /// tokio runtime is available.
-    fn after(&self, delay: Duration, f: impl FnOnce(&System, &mut State) + Send + 'static) {
-        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => {
-                handle.spawn(async move {
-                    tokio::time::sleep(delay).await;
-                    if let Some(inner) = weak.upgrade() {
-                        let system = System { inner };
-                        let mut st = system.inner.state.lock();
-                        f(&system, &mut st);
-                    }
-                });
-            }
-            Err(_) => log::warn!("RTM system timer not started: no tokio runtime in this thread"),
-        }
-    }
 }
 
 impl Inner {
@@ -501,7 +509,10 @@ impl Inner {
 
     /// Takes the state lock.
     fn lock(&self) -> StateGuard<'_> {
-        StateGuard(self.state.lock())
+        StateGuard {
+            guard: Some(self.state.lock()),
+            inner: self,
+        }
     }
 
     /// Now, in nanoseconds of tokio time since the system started (for link cells).

@@ -22,6 +22,8 @@ pub(super) struct State {
     pub reopen: Vec<RouteCell>,
     /// The directories and the channel message counter, shared with the fast path.
     pub shared: Arc<Shared>,
+    /// What is due when (see `timers.rs`).
+    pub timers: super::timers::Timers,
 }
 
 pub(super) struct Conn {

@@ -38,7 +38,7 @@ impl Default for TcpOptions {
     }
 }
 
-/// Opens links to an RTM system served by `sig2rtm-server` (or a [`super::TcpServer`]).
+/// Opens links to an RTM system served by `sig2rtm-server` (or a `sig2rtm::system::tcp::TcpServer`).
 ///
 /// A link behaves as an in-process one: `send` never blocks and keeps order; the receiver ends
 /// when the connection ends for any reason, which the RTM core sees as a lost link.
