@@ -76,6 +76,21 @@ pub enum Request {
     Resume(Box<ResumeRequest>),
     /// End the session.
     Logout,
+    /// End a session whose own link is down, from a fresh link (a logout while the client was
+    /// away). The system ends it if it is still the user's current session: what the client
+    /// handled (up to `seen`) is done with, what it did not waits in the offline cache.
+    EndSession {
+        /// The App ID.
+        app_id: String,
+        /// The user id.
+        user_id: String,
+        /// The session's token, if any (checked as for a resume).
+        token: Option<String>,
+        /// The session to end.
+        session: SessionId,
+        /// The last stream event the client handled in that session.
+        seen: StreamSeq,
+    },
     /// Replace the session's token.
     RenewToken {
         /// The new token.

@@ -1214,13 +1214,26 @@ impl RtmClient {
             ConnectionState::Connecting => inner.drop_link(),
             _ => {
                 // The session ends on the system when the link closes, even without an answer.
-                // While the link is down there is nobody to tell: the system ends the session
-                // when its presence grace runs out.
-                let live = inner.core.lock().link.is_some();
+                // While the link is down, the client says so on fresh links in the background
+                // (so others see the user leave as soon as the system hears of it), and the
+                // logout is done at once.
+                let (live, farewell) = {
+                    let core = inner.core.lock();
+                    let farewell = core.session.map(|session| Request::EndSession {
+                        app_id: inner.app_id.clone(),
+                        user_id: core.user_id.clone().unwrap_or_default(),
+                        token: core.token.clone(),
+                        session,
+                        seen: core.stream_seen,
+                    });
+                    (core.link.is_some(), farewell)
+                };
                 if live {
                     let _ = inner
                         .start(Request::Logout, inner.config.timeouts.logout, None)
                         .await;
+                } else if let Some(farewell) = farewell {
+                    inner.spawn_farewell(farewell);
                 }
                 inner.drop_link();
                 inner.clear_session();

@@ -88,6 +88,8 @@ pub struct ConnId(pub(crate) u64);
 enum SessionEnd {
     /// The client logged out.
     Logout,
+    /// The client logged out while its link was down, and said so on a fresh link.
+    LogoutWhileAway,
     /// The client closed its link.
     Closed,
     /// The system ended it (remote login or ban).
@@ -399,6 +401,13 @@ impl System {
                 token,
             } => return Some(self.login(st, conn, app_id, user_id, token, after)),
             Request::Resume(r) => return self.resume(st, conn, id, *r, after),
+            Request::EndSession {
+                app_id,
+                user_id,
+                token,
+                session,
+                seen,
+            } => return Some(self.end_away_session(st, (app_id, user_id), token, session, seen)),
             _ => {}
         }
         let Some((app, user)) = st.session_of(conn) else {
@@ -437,7 +446,10 @@ impl System {
         after: &mut Vec<(ConnId, Event)>,
     ) -> Result<Reply, Failure> {
         match body {
-            Request::Login { .. } | Request::Resume(_) | Request::SendPeer { .. } => {
+            Request::Login { .. }
+            | Request::Resume(_)
+            | Request::EndSession { .. }
+            | Request::SendPeer { .. } => {
                 unreachable!("handled by request()")
             }
             Request::Logout => {

@@ -5,7 +5,8 @@ use super::state::{App, AppAuth, State};
 use super::tokens::TokenUse;
 use super::{ConnId, SessionEnd, System};
 use crate::proto::link::{
-    ChannelSeq, Down, Event, Failure, KickReason, Reply, RequestId, ResumeRequest,
+    ChannelSeq, Down, Event, Failure, KickReason, Reply, RequestId, ResumeRequest, SessionId,
+    StreamSeq,
 };
 use crate::proto::{FailureReason, PeerDelivery, PeerOnlineState};
 use std::collections::BTreeSet;
@@ -390,6 +391,35 @@ impl System {
         Ok(Reply::Done)
     }
 
+    /// Ends a session whose client logged out while its link was down (`Request::EndSession`,
+    /// sent on a fresh link). Nothing to end (the session already ended, or a newer login
+    /// replaced it) is not an error: the client's logout is done either way.
+    pub(super) fn end_away_session(
+        &self,
+        st: &mut State,
+        (app_id, user_id): (String, String),
+        token: Option<String>,
+        session: SessionId,
+        seen: StreamSeq,
+    ) -> Result<Reply, Failure> {
+        self.ensure_app(st, &app_id)?;
+        if let Err(p) = self.check_token(st, &app_id, &user_id, &token, TokenUse::Session) {
+            return Err(p.failure());
+        }
+        let current = st
+            .apps
+            .get(&app_id)
+            .and_then(|a| a.users.get(&user_id))
+            .filter(|u| u.session == session)
+            .map(|u| u.conn());
+        if let Some(away) = current {
+            st.drop_acked(&app_id, &user_id, seen);
+            self.end_session(st, away, SessionEnd::LogoutWhileAway);
+            st.remove_conn(away);
+        }
+        Ok(Reply::Done)
+    }
+
     /// Ends the session bound to `conn`, if `conn` still carries it: leaves its channels, drops
     /// its subscriptions and attributes, tells watchers it went offline (except on a remote
     /// login, where the user stays online).
@@ -411,11 +441,12 @@ impl System {
                 st.answer_all_pending(&app_id, &user_id, PeerDelivery::Received)
             }
             // Accepted messages the user never acknowledged wait for its next session.
-            SessionEnd::Kicked(_) | SessionEnd::Expired => st.stream_to_offline_cache(
-                &app_id,
-                &user_id,
-                self.inner.config.offline_cache_per_user,
-            ),
+            SessionEnd::Kicked(_) | SessionEnd::Expired | SessionEnd::LogoutWhileAway => st
+                .stream_to_offline_cache(
+                    &app_id,
+                    &user_id,
+                    self.inner.config.offline_cache_per_user,
+                ),
         }
         let Some(user) = st.app(&app_id).users.remove(&*user_id) else {
             return;
