@@ -25,7 +25,8 @@ struct Sender {
 impl System {
     /// Takes `up` on the fast path, or gives it back for the slow path.
     pub(super) fn try_fast(&self, link: &LinkEnd, up: Up) -> Result<(), Up> {
-        if self.inner.network_faults() {
+        // What comes from a cut or delayed link is the state's to lose or hold back.
+        if link.cell.is_faulty() {
             return Err(up);
         }
         match up {
@@ -93,7 +94,7 @@ impl System {
         // Written under the route's lock: stream frames leave in the order of their numbers. A
         // closed queue is a link that just went away: the session keeps the event and replays
         // it on the client's next link.
-        let _ = route.down.send(Down::Stream { seq, event });
+        route.send_now(Down::Stream { seq, event });
         debug_assert!(answer_now.is_none(), "the route was reachable");
         self.count_fast_frame();
         Ok(())
@@ -334,11 +335,23 @@ mod tests {
             "alice is told nobody is unreachable"
         );
 
-        // Once a link was cut or delayed anywhere, faults apply to every frame.
+        // A cut or delayed link affects its own frames only.
         system.delay_user(APP, "carol", Duration::from_millis(5));
-        system.handle(&alice, send_peer(4, "bob", "slow")).unwrap();
-        assert_eq!(fast(), 2);
+        system
+            .handle(&alice, send_peer(4, "bob", "still fast"))
+            .unwrap();
+        assert_eq!(fast(), 3, "carol's delay leaves alice and bob alone");
         assert!(matches!(bob_down.try_recv(), Some(Down::Stream { .. })));
+        system.cut_user(APP, "bob");
+        system.handle(&bob, Up::Ack { seq: 99 }).unwrap();
+        assert_eq!(
+            fast(),
+            3,
+            "what comes from a cut link is the state's to lose"
+        );
+        system.handle(&alice, send_peer(5, "bob", "lost")).unwrap();
+        assert_eq!(fast(), 4, "alice's own link is fine");
+        assert!(bob_down.try_recv().is_none(), "nothing reaches a cut link");
     }
 
     #[test]

@@ -47,7 +47,9 @@
 //! messages between different users are routed in parallel. Everything else — logins, resumes,
 //! joins, attributes, invitations, timers, fault injection — runs under the system's state lock,
 //! as does any message the fast path cannot settle alone (a receiver offline or unreachable, a
-//! session being set up or moved to a new link, any message once a link was cut or delayed).
+//! session being set up or moved to a new link, a frame from a link that was cut or delayed).
+//! Fault injection acts on the links it names only: frames to a cut or delayed link go through
+//! that link's faults on either path, and other links keep the fast path.
 
 mod attributes;
 mod channels;
@@ -74,7 +76,6 @@ use parking_lot::{Mutex, MutexGuard};
 use route::{LinkCell, Shared};
 use state::{App, AppAuth, Conn, State};
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -113,9 +114,6 @@ struct Inner {
     /// The routes, the channel cells and the channel message counter, for the fast path (the
     /// state holds the same).
     shared: Arc<Shared>,
-    /// Set for good once a link was cut or delayed: faulty links need the state lock for
-    /// every frame, so from then on every frame takes the slow path.
-    network_faults: AtomicBool,
     /// Wakes the timer task (see `timers.rs`) for a deadline earlier than its next one.
     timer_wake: Arc<tokio::sync::Notify>,
     /// This system, for the timer task it starts.
@@ -180,7 +178,6 @@ impl System {
                 started: Instant::now(),
                 shared: state.shared.clone(),
                 state: Mutex::new(state),
-                network_faults: AtomicBool::new(false),
                 timer_wake: Arc::new(tokio::sync::Notify::new()),
                 me: me.clone(),
                 #[cfg(test)]
@@ -301,8 +298,9 @@ impl System {
             return;
         }
         if let Some(c) = st.conns.get(&conn) {
-            if let Some(lines) = &c.lines {
-                lines.up(c.delay, faults::UpItem::Close);
+            let link_faults = c.cell.faults();
+            if let Some(lines) = &link_faults.lines {
+                lines.up(link_faults.delay, faults::UpItem::Close);
                 return;
             }
         }
@@ -314,7 +312,7 @@ impl System {
     /// client can resume it. (Use [`System::disconnect`] when the client closed the link.)
     pub(crate) fn link_dropped(&self, conn: ConnId) {
         if let Some(c) = self.inner.lock().conns.get_mut(&conn) {
-            c.dead = true;
+            c.cell.faults_mut().dead = true;
         }
     }
 
@@ -343,7 +341,10 @@ impl System {
                     _ => None,
                 };
                 if let Some(who) = who {
-                    c.delay = state.faults.delay_of(&who);
+                    let delay = state.faults.delay_of(&who);
+                    if !delay.is_zero() {
+                        c.cell.faults_mut().delay = delay;
+                    }
                     c.who = Some(who);
                 }
             }
@@ -352,13 +353,17 @@ impl System {
             // Lost on the way; the sender cannot tell.
             return Ok(());
         }
-        if let Some(c) = st.conns.get_mut(&conn) {
-            if c.lines.is_some() || !c.delay.is_zero() {
-                let delay = c.delay;
-                c.lines
-                    .get_or_insert_with(|| self.delay_lines(conn))
-                    .up(delay, faults::UpItem::Frame(up));
-                return Ok(());
+        if let Some(c) = st.conns.get(&conn) {
+            if c.cell.is_faulty() {
+                let mut link_faults = c.cell.faults_mut();
+                if link_faults.lines.is_some() || !link_faults.delay.is_zero() {
+                    let delay = link_faults.delay;
+                    link_faults
+                        .lines
+                        .get_or_insert_with(|| self.delay_lines(conn))
+                        .up(delay, faults::UpItem::Frame(up));
+                    return Ok(());
+                }
             }
         }
         self.arrive(&mut st, conn, up);
@@ -537,10 +542,5 @@ impl Inner {
     /// How long a link has been silent.
     fn silence(&self, cell: &LinkCell) -> Duration {
         Duration::from_nanos(self.stamp().saturating_sub(cell.last_heard()))
-    }
-
-    /// Whether a link was ever cut or delayed (see `network_faults`).
-    fn network_faults(&self) -> bool {
-        self.network_faults.load(Ordering::Acquire)
     }
 }

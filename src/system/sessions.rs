@@ -154,7 +154,10 @@ impl System {
             }
         };
         // The session is still here: move it to this link.
-        let down = st.conns.get(&conn).map(|c| c.down.clone());
+        let down = st
+            .conns
+            .get(&conn)
+            .map(|c| (c.down.clone(), c.cell.clone()));
         let (old, was_reachable, now_session, subscribed) = {
             let State { apps, reopen, .. } = &mut *st;
             let app = apps
@@ -171,8 +174,9 @@ impl System {
                 // Nothing goes on the new link before the answer and the replay below.
                 route.close_for_now(reopen, &u.route);
                 let old = std::mem::replace(&mut route.conn, conn);
-                if let Some(down) = down {
+                if let Some((down, link)) = down {
                     route.down = down;
+                    route.link = link;
                 }
                 (old, std::mem::replace(&mut route.reachable, true))
             };

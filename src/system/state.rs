@@ -1,13 +1,12 @@
 //! The data the system keeps: links, apps, online users, channels, cached messages, invitations.
 
-use super::faults::{DelayLines, Faults};
+use super::faults::Faults;
 use super::route::{Binding, ChannelCell, LinkCell, Route, RouteCell, Shared};
 use super::ConnId;
 use crate::proto::link::{CallId, ChannelSeq, Down, Event, RequestId, SessionId, StreamSeq};
 use crate::proto::{ChannelAttribute, RtmAttribute, RtmMessage};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::time::Instant;
 
 #[derive(Default)]
@@ -32,14 +31,8 @@ pub(super) struct Conn {
     /// session it carries (see [`State::session_of`]).
     pub cell: Arc<LinkCell>,
     /// (app id, user id) this link spoke for in its first login or resume, whether it worked
-    /// or not: network faults of that user apply to the link.
+    /// or not: network faults of that user apply to the link (kept in `cell`).
     pub who: Option<(String, String)>,
-    /// Cut by fault injection: every frame either way is lost, for good.
-    pub dead: bool,
-    /// Added latency each way (fault injection).
-    pub delay: Duration,
-    /// Once the link was delayed, every frame goes through these, so frames stay in order.
-    pub lines: Option<DelayLines>,
 }
 
 impl Conn {
@@ -48,9 +41,6 @@ impl Conn {
             down,
             cell,
             who: None,
-            dead: false,
-            delay: Duration::ZERO,
-            lines: None,
         }
     }
 }
@@ -234,15 +224,7 @@ impl State {
     /// delivers it late.
     pub fn send(&self, conn: ConnId, down: Down) {
         if let Some(c) = self.conns.get(&conn) {
-            if c.dead {
-                return;
-            }
-            match &c.lines {
-                Some(lines) => lines.down(c.delay, down),
-                None => {
-                    let _ = c.down.send(down);
-                }
-            }
+            c.cell.deliver(&c.down, down);
         }
     }
 
@@ -275,12 +257,12 @@ impl State {
         token: Option<String>,
     ) -> User {
         let session = self.new_session();
-        let down = match self.conns.get(&conn) {
-            Some(c) => c.down.clone(),
+        let (down, link) = match self.conns.get(&conn) {
+            Some(c) => (c.down.clone(), c.cell.clone()),
             // Not reached: a session starts on the link whose frame asked for it.
-            None => crate::proto::down_channel().0,
+            None => (crate::proto::down_channel().0, LinkCell::new(0)),
         };
-        let route = Route::new_cell(conn, down, session);
+        let route = Route::new_cell(conn, down, link, session);
         self.reopen.push(route.clone());
         let name: Arc<str> = user.into();
         if let Some(app) = self.apps.get(app) {
