@@ -1209,3 +1209,186 @@ async fn dropping_an_event_stream_leaves_the_other_streams_receiving() {
         "{got:?}"
     );
 }
+
+/// Two logins of one account racing: whatever the interleaving, exactly one session stands on
+/// the system, its client is CONNECTED, and the other client ends ABORTED (REMOTE_LOGIN) —
+/// never both connected, never both out. A message sent right after reaches the standing
+/// session only.
+#[test]
+fn racing_logins_of_one_account_end_with_exactly_one_session() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for round in 0..200 {
+            let system = common::system();
+            let (bob, _b) = logged_in(&system, "bob").await;
+            let one = common::client(&system);
+            let two = common::client(&system);
+            let (mut one_events, mut two_events) = (one.subscribe(), two.subscribe());
+            // Both logins start together on separate tasks; the yields shift which reaches
+            // the system first from one round to the next.
+            let spins = round % 7;
+            let a = {
+                let one = one.clone();
+                tokio::spawn(async move {
+                    for _ in 0..spins {
+                        tokio::task::yield_now().await;
+                    }
+                    one.login("", "alice").await
+                })
+            };
+            let b = {
+                let two = two.clone();
+                tokio::spawn(async move { two.login("", "alice").await })
+            };
+            let (ra, rb) = (a.await.unwrap(), b.await.unwrap());
+            // The loser's kick is on its way: wait (bounded) until neither client is mid-way.
+            let settled = std::time::Instant::now();
+            while [one.connection_state(), two.connection_state()].contains(&State::Connecting)
+                || one.connection_state() == two.connection_state()
+            {
+                if settled.elapsed() > Duration::from_secs(5) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+
+            let states = [one.connection_state(), two.connection_state()];
+            let connected = states.iter().filter(|s| **s == State::Connected).count();
+            assert_eq!(connected, 1, "round {round}: {states:?} ({ra:?}, {rb:?})");
+            for (state, result) in [(states[0], &ra), (states[1], &rb)] {
+                match state {
+                    State::Connected => assert!(result.is_ok(), "round {round}"),
+                    State::Aborted => {}
+                    other => panic!("round {round}: the loser is {other:?} ({result:?})"),
+                }
+            }
+            assert_eq!(system.online_users(APP), ["alice", "bob"], "round {round}");
+
+            let winner_events = if states[0] == State::Connected {
+                &mut one_events
+            } else {
+                &mut two_events
+            };
+            winner_events.drain();
+            let loser_events = if states[0] == State::Connected {
+                &mut two_events
+            } else {
+                &mut one_events
+            };
+            loser_events.drain();
+            let sent = bob
+                .send_message_to_peer(
+                    "alice",
+                    &RtmMessage::from_text("only once"),
+                    SendMessageOptions::default(),
+                )
+                .await;
+            assert_eq!(sent, Ok(PeerDelivery::Received), "round {round}");
+            // Received means the winner's client has it; a stray copy to the loser would have
+            // been queued before that answer.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            let winner_events = if states[0] == State::Connected {
+                &mut one_events
+            } else {
+                &mut two_events
+            };
+            let got = winner_events.drain();
+            assert!(
+                got.iter()
+                    .any(|e| matches!(e, RtmEvent::MessageFromPeer { .. })),
+                "round {round}: {got:?}"
+            );
+            let loser_events = if states[0] == State::Connected {
+                &mut two_events
+            } else {
+                &mut one_events
+            };
+            let lost = loser_events.drain();
+            assert!(
+                !lost
+                    .iter()
+                    .any(|e| matches!(e, RtmEvent::MessageFromPeer { .. })),
+                "round {round}: {lost:?}"
+            );
+            one.release();
+            two.release();
+        }
+    });
+}
+
+/// Messages streaming to an account while a second device logs in: each message reaches one
+/// device, never both, and none that was answered with success is lost.
+#[test]
+fn messages_racing_a_remote_login_reach_one_device_each() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for round in 0..50 {
+            let system = common::system();
+            let (bob, _b) = logged_in(&system, "bob").await;
+            let (old, mut old_events) = logged_in(&system, "alice").await;
+            let newer = common::client(&system);
+            let mut new_events = newer.subscribe();
+            let sender = tokio::spawn(async move {
+                let mut answered = Vec::new();
+                for i in 0..40 {
+                    let text = format!("m{i}");
+                    let sent = bob
+                        .send_message_to_peer(
+                            "alice",
+                            &RtmMessage::from_text(text.as_str()),
+                            SendMessageOptions {
+                                enable_offline_messaging: true,
+                                ..SendMessageOptions::default()
+                            },
+                        )
+                        .await;
+                    if sent.is_ok() {
+                        answered.push(text);
+                    }
+                    if i % 4 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                answered
+            });
+            for _ in 0..(round % 9) {
+                tokio::task::yield_now().await;
+            }
+            newer.login("", "alice").await.unwrap();
+            let answered = sender.await.unwrap();
+            // Every answered message is with a client by now; let their event streams fill.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let texts = |events: &mut sig2rtm::rtm::EventStream| -> Vec<String> {
+                events
+                    .drain()
+                    .into_iter()
+                    .filter_map(|e| match e {
+                        RtmEvent::MessageFromPeer { message, .. } => {
+                            Some(message.text().to_string())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let (to_old, to_new) = (texts(&mut old_events), texts(&mut new_events));
+            for text in &answered {
+                let n = to_old.iter().chain(&to_new).filter(|t| *t == text).count();
+                assert_eq!(
+                    n, 1,
+                    "round {round}: {text} arrived {n} times ({to_old:?} / {to_new:?})"
+                );
+            }
+            assert_eq!(old.connection_state(), State::Aborted, "round {round}");
+            old.release();
+            newer.release();
+        }
+    });
+}

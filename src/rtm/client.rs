@@ -858,6 +858,10 @@ impl ClientInner {
     fn on_event(self: &Arc<Self>, event: Event) {
         match event {
             Event::Kicked(reason) => {
+                // What this client handled is done with; the system moves the rest to the
+                // login that kicked it out (so a message in flight reaches one device only).
+                let generation = self.core.lock().link_generation;
+                self.ack(generation);
                 self.drop_link();
                 self.clear_session();
                 let reason = match reason {

@@ -39,6 +39,10 @@ pub struct SystemConfig {
     pub channel_redelivery_max: usize,
     /// Only channel messages sent this long before a client reconnects are re-delivered (30 s).
     pub channel_redelivery_window: Duration,
+    /// A login that kicks out a session whose client is reachable waits this long at most for
+    /// that client's last acknowledgement, so that a message in flight at the kick reaches one
+    /// device only: the old one if it handled it, otherwise the new one (1 s).
+    pub remote_login_handover: Duration,
     /// Wall-clock time of the system's start in ms since the Unix epoch; server timestamps count
     /// from it. `None` takes the real clock (set it for reproducible timestamps).
     pub epoch_ms: Option<u64>,
@@ -62,6 +66,7 @@ impl Default for SystemConfig {
             presence_grace: Duration::from_secs(30),
             channel_redelivery_max: 32,
             channel_redelivery_window: Duration::from_secs(30),
+            remote_login_handover: Duration::from_secs(1),
             epoch_ms: None,
         }
     }

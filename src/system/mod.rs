@@ -404,7 +404,7 @@ impl System {
                 app_id,
                 user_id,
                 token,
-            } => return Some(self.login(st, conn, app_id, user_id, token, after)),
+            } => return self.login(st, conn, id, (app_id, user_id), token, after),
             Request::Resume(r) => return self.resume(st, conn, id, *r, after),
             Request::EndSession {
                 app_id,

@@ -1,7 +1,15 @@
 //! Sessions: login (with the remote-login kick), resume after a link loss, logout, link loss
 //! and token renewal.
+//!
+//! A login of a user whose session is still reachable elsewhere kicks that session out in two
+//! steps, so that a peer message in flight at that moment reaches exactly one device: the old
+//! client gets the kick, acknowledges what it handled and closes its link; then (or after
+//! `remote_login_handover`, 1 s, at most) the old session ends, what its client never handled
+//! moves to the offline cache, and the new login is answered and gets it. A session that is
+//! already unreachable is kicked out at once.
 
-use super::state::{App, AppAuth, State};
+use super::state::{App, AppAuth, Handover, State};
+use super::timers::Timer;
 use super::tokens::TokenUse;
 use super::{ConnId, SessionEnd, System};
 use crate::proto::link::{
@@ -37,35 +45,179 @@ impl System {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A login (`Request::Login`). `None` when the answer comes later: the login kicked out a
+    /// reachable session of the same user and waits for it to hand over (see [`Handover`]).
     pub(super) fn login(
         &self,
         st: &mut State,
         conn: ConnId,
-        app_id: String,
-        user_id: String,
+        id: RequestId,
+        (app_id, user_id): (String, String),
         token: Option<String>,
         after: &mut Vec<(ConnId, Event)>,
-    ) -> Result<Reply, Failure> {
-        if st.session_of(conn).is_some() {
-            return Err(Failure::new(
-                FailureReason::AlreadyLoggedIn,
-                "this link is already logged in",
-            ));
+    ) -> Option<Result<Reply, Failure>> {
+        if let Err(f) = self.check_login(st, conn, &app_id, &user_id, &token) {
+            return Some(Err(f));
         }
-        self.ensure_app(st, &app_id)?;
-        self.check_banned(st, &app_id, &user_id)?;
-        self.check_token(st, &app_id, &user_id, &token, TokenUse::Login)
-            .map_err(|p| p.failure())?;
         // The same user logged in elsewhere: the older session is kicked out (REMOTE_LOGIN).
         let previous = st
             .apps
             .get(&app_id)
             .and_then(|a| a.users.get(&user_id))
             .map(|u| (u.conn(), u.reachable()));
-        if let Some((old, _)) = previous {
-            self.kick(st, old, KickReason::RemoteLogin);
+        match previous {
+            Some((old, true)) => {
+                // Its client may be handling messages right now: it gets the kick, says what
+                // it handled, and only then does this login take over.
+                st.send(old, Down::Event(Event::Kicked(KickReason::RemoteLogin)));
+                let generation = st.app(&app_id).generation();
+                let waiting = Handover {
+                    old,
+                    conn,
+                    id,
+                    token,
+                    generation,
+                };
+                let key = (app_id.clone(), user_id.clone());
+                if let Some(earlier) = st.handovers.insert(key, waiting) {
+                    // A third login came first: the one that waited before it gives way.
+                    let refused = Failure::new(
+                        FailureReason::AlreadyLoggedIn,
+                        format!("{user_id} logged in again elsewhere before this login completed"),
+                    );
+                    st.send(
+                        earlier.conn,
+                        Down::Reply {
+                            id: earlier.id,
+                            result: Err(refused),
+                        },
+                    );
+                }
+                let due = Timer::Handover {
+                    app: app_id,
+                    user: user_id,
+                    generation,
+                };
+                self.arm(st, self.inner.config.remote_login_handover, due);
+                None
+            }
+            Some((old, false)) => {
+                self.kick(st, old, KickReason::RemoteLogin);
+                Some(Ok(self.start_session(
+                    st,
+                    conn,
+                    (app_id, user_id),
+                    token,
+                    false,
+                    after,
+                )))
+            }
+            None => Some(Ok(self.start_session(
+                st,
+                conn,
+                (app_id, user_id),
+                token,
+                true,
+                after,
+            ))),
         }
+    }
+
+    /// What a login needs before it may start a session.
+    fn check_login(
+        &self,
+        st: &mut State,
+        conn: ConnId,
+        app_id: &str,
+        user_id: &str,
+        token: &Option<String>,
+    ) -> Result<(), Failure> {
+        if st.session_of(conn).is_some() {
+            return Err(Failure::new(
+                FailureReason::AlreadyLoggedIn,
+                "this link is already logged in",
+            ));
+        }
+        self.ensure_app(st, app_id)?;
+        self.check_banned(st, app_id, user_id)?;
+        self.check_token(st, app_id, user_id, token, TokenUse::Login)
+            .map_err(|p| p.failure())
+    }
+
+    /// The handover of the session kicked by a waiting login took too long: the old session
+    /// ends now (and with it the handover).
+    pub(super) fn handover_due(&self, st: &mut State, app: String, user: String, generation: u64) {
+        let key = (app, user);
+        let Some(old) = st
+            .handovers
+            .get(&key)
+            .filter(|h| h.generation == generation)
+            .map(|h| h.old)
+        else {
+            return;
+        };
+        self.end_session(st, old, SessionEnd::Kicked(KickReason::RemoteLogin));
+        // Not ended through `old` (it no longer carried the session): the login goes on.
+        if let Some(h) = st.handovers.remove(&key) {
+            self.finish_handover(st, key, h);
+        }
+    }
+
+    /// The kicked session is gone: the waiting login is carried out and answered.
+    fn finish_handover(&self, st: &mut State, (app_id, user_id): (String, String), h: Handover) {
+        let conn = h.conn;
+        // Still standing (its link changed under the handover): it goes now.
+        if let Some(standing) = st.conn_of(&app_id, &user_id) {
+            self.kick(st, standing, KickReason::RemoteLogin);
+        }
+        match self.check_login(st, conn, &app_id, &user_id, &h.token) {
+            // The waiting link went away meanwhile: nobody to log in.
+            Ok(()) if !st.conns.contains_key(&conn) => {}
+            Ok(()) => self.start_session_answering(st, conn, h.id, (app_id, user_id), h.token),
+            Err(f) => st.send(
+                conn,
+                Down::Reply {
+                    id: h.id,
+                    result: Err(f),
+                },
+            ),
+        }
+    }
+
+    /// Starts the session of a login that waited, answers it, then sends what follows a login.
+    fn start_session_answering(
+        &self,
+        st: &mut State,
+        conn: ConnId,
+        id: RequestId,
+        who: (String, String),
+        token: Option<String>,
+    ) {
+        let mut after = Vec::new();
+        let reply = self.start_session(st, conn, who, token, false, &mut after);
+        st.send(
+            conn,
+            Down::Reply {
+                id,
+                result: Ok(reply),
+            },
+        );
+        for (to, event) in after {
+            st.deliver(to, event);
+        }
+    }
+
+    /// A new session for `user_id` on `conn`. `announce`: tell the user's watchers it is
+    /// online (not when it replaced a session they saw online).
+    fn start_session(
+        &self,
+        st: &mut State,
+        conn: ConnId,
+        (app_id, user_id): (String, String),
+        token: Option<String>,
+        announce: bool,
+        after: &mut Vec<(ConnId, Event)>,
+    ) -> Reply {
         let user = st.new_user(conn, (&app_id, &user_id), token.clone());
         let session = user.session;
         let app = st.app(&app_id);
@@ -73,7 +225,7 @@ impl System {
         app.last_token.insert(user_id.clone(), token);
         st.bind(conn, &app_id, &user_id);
         // Watchers saw nothing of a remote login, unless the old session had gone unreachable.
-        if !matches!(previous, Some((_, true))) {
+        if announce {
             self.notify_watchers(st, &app_id, &user_id, PeerOnlineState::Online);
         }
         // After the reply: messages kept while offline, then invitations waiting for this user.
@@ -81,7 +233,7 @@ impl System {
             after.push((conn, event));
         }
         self.deliver_waiting_invitations(st, &app_id, &user_id, conn, after);
-        Ok(Reply::LoggedIn { session })
+        Reply::LoggedIn { session }
     }
 
     /// Takes a session back on a new link (`Request::Resume`). Answers itself (the reply must
@@ -119,6 +271,17 @@ impl System {
         }
         if let Err(p) = self.check_token(st, &app_id, &user_id, &token, TokenUse::Session) {
             return Some(Err(p.failure()));
+        }
+        if st
+            .handovers
+            .contains_key(&(app_id.clone(), user_id.clone()))
+        {
+            // A new login is taking this session over.
+            st.send(conn, Down::Event(Event::Kicked(KickReason::RemoteLogin)));
+            return Some(Err(Failure::new(
+                FailureReason::AlreadyLoggedIn,
+                format!("{user_id} logged in elsewhere while this client was away"),
+            )));
         }
         let current = st
             .apps
@@ -435,38 +598,56 @@ impl System {
         if st.conn_of(&app_id, &user_id) != Some(conn) {
             return;
         }
+        // A session kicked by a waiting login ends however its client goes (its close after
+        // the last acknowledgement, a logout, silence): as kicked, then the login goes on.
+        let key = (app_id.to_string(), user_id.to_string());
+        let handover = st
+            .handovers
+            .get(&key)
+            .is_some_and(|h| h.old == conn)
+            .then(|| st.handovers.remove(&key))
+            .flatten();
+        let how = if handover.is_some() {
+            SessionEnd::Kicked(KickReason::RemoteLogin)
+        } else {
+            how
+        };
+        self.close_session(st, &app_id, &user_id, how);
+        if let Some(h) = handover {
+            self.finish_handover(st, key, h);
+        }
+    }
+
+    /// Ends the session of `user_id` (see [`System::end_session`]).
+    fn close_session(&self, st: &mut State, app_id: &str, user_id: &str, how: SessionEnd) {
         // Closed to the fast path first: nothing may join the stream once it is emptied below.
-        if let Some(u) = st.apps.get(&*app_id).and_then(|a| a.users.get(&*user_id)) {
+        if let Some(u) = st.apps.get(app_id).and_then(|a| a.users.get(user_id)) {
             u.route.lock().end();
         }
         match how {
             // The client handles what reached its link before its logout's answer.
             SessionEnd::Logout | SessionEnd::Closed => {
-                st.answer_all_pending(&app_id, &user_id, PeerDelivery::Received)
+                st.answer_all_pending(app_id, user_id, PeerDelivery::Received)
             }
             // Accepted messages the user never acknowledged wait for its next session.
             SessionEnd::Kicked(_) | SessionEnd::Expired | SessionEnd::LogoutWhileAway => st
-                .stream_to_offline_cache(
-                    &app_id,
-                    &user_id,
-                    self.inner.config.offline_cache_per_user,
-                ),
+                .stream_to_offline_cache(app_id, user_id, self.inner.config.offline_cache_per_user),
         }
-        let Some(user) = st.app(&app_id).users.remove(&*user_id) else {
+        let Some(user) = st.app(app_id).users.remove(user_id) else {
             return;
         };
-        st.shared.routes.remove(&app_id, &user_id, &user.route);
+        st.shared.routes.remove(app_id, user_id, &user.route);
         for channel in &user.channels {
-            self.remove_member(st, &app_id, &user_id, channel);
+            self.remove_member(st, app_id, user_id, channel);
         }
-        let app = st.app(&app_id);
+        let app = st.app(app_id);
         for target in &user.subscriptions {
             if let Some(w) = app.watchers.get_mut(target) {
-                w.remove(&*user_id);
+                w.remove(user_id);
             }
         }
         if how != SessionEnd::Kicked(KickReason::RemoteLogin) {
-            self.notify_watchers(st, &app_id, &user_id, PeerOnlineState::Offline);
+            self.notify_watchers(st, app_id, user_id, PeerOnlineState::Offline);
         }
     }
 

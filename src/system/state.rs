@@ -23,6 +23,23 @@ pub(super) struct State {
     pub shared: Arc<Shared>,
     /// What is due when (see `timers.rs`).
     pub timers: super::timers::Timers,
+    /// (App ID, user) → a login waiting for the session it kicked out to hand over.
+    pub handovers: HashMap<(String, String), Handover>,
+}
+
+/// A login that kicked out a reachable session and waits for that session's client to say
+/// what it handled (its last acknowledgement, then its link's close), or for
+/// `remote_login_handover` to pass. Then the old session ends, what its client never handled
+/// moves to the offline cache, and the login is carried out and answered.
+pub(super) struct Handover {
+    /// The kicked session's link.
+    pub old: ConnId,
+    /// The waiting login: its link, request and token.
+    pub conn: ConnId,
+    pub id: RequestId,
+    pub token: Option<String>,
+    /// Tells the handover's timer whether it is still this handover.
+    pub generation: u64,
 }
 
 pub(super) struct Conn {

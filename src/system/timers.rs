@@ -54,6 +54,12 @@ pub(super) enum Timer {
         invitation: (String, CallId),
         generation: u64,
     },
+    /// A login's wait for the session it kicked out is over.
+    Handover {
+        app: String,
+        user: String,
+        generation: u64,
+    },
     /// Lift a timed cut of one user's network (fault `id`), unless it was replaced.
     LiftUserCut { who: (String, String), id: u64 },
     /// Lift a timed cut of everyone's network (fault `id`), unless it was replaced.
@@ -285,6 +291,11 @@ impl System {
                 invitation,
                 generation,
             } => self.accept_not_confirmed(st, &app, invitation, generation),
+            Timer::Handover {
+                app,
+                user,
+                generation,
+            } => self.handover_due(st, app, user, generation),
             Timer::LiftUserCut { who, id } => st.faults.lift_user_cut(&who, id),
             Timer::LiftAllCut { id } => st.faults.lift_all_cut(id),
         }
