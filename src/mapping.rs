@@ -1,9 +1,10 @@
 //! The legacy-to-RTM mapping tables, compiled in from `mapping/*.toml`.
 //!
 //! Every legacy method, legacy callback, RTM event, RTM error code and `invoke` function is a
-//! row of one of the tables in the crate's `mapping/` folder. `build.rs` validates the rows and
-//! turns them into the statics and enums of this module, so the adapter, the tests and the
-//! migration guide all read the same facts. The schema of each table is described in
+//! row of one of the tables in the crate's `mapping/` folder. The table compiler
+//! (`mapping/compiler`, run by `build.rs`) validates the rows and turns them into the statics and
+//! enums of this module, so the adapter, the tests and the migration guide all read the same
+//! facts. The schema of each table is described in
 //! `mapping/README.md`.
 //!
 //! ```

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use sig2rtm::mapping::*;
+use sig2rtm_tables::snake_case;
 
 /// Every IAgoraAPI method of signaling-legacy.md §2.1–§2.8 and legacy-cpp-api.md. The iOS-only
 /// `channelJoin:dynamicKey:` selector and `uid` property of §2.7 are not C++ methods and have no row.
@@ -141,32 +142,6 @@ const SNAKE_CASE_EXCEPTIONS: &[(&str, &str)] = &[];
 /// Direct or emulated methods that fire no callback at all: `destroy` (S8 forbids any
 /// callback once it returns).
 const SILENT_METHODS: &[&str] = &["destroy"];
-
-/// The snake_case rule of contract N1: an underscore before a capital that follows a
-/// lower-case letter or digit, and before the last capital of an acronym that is followed by a
-/// lower-case letter.
-fn snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_uppercase() {
-            let prev = i.checked_sub(1).map(|j| chars[j]);
-            let next = chars.get(i + 1).copied();
-            let boundary = match prev {
-                Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
-                Some(p) if p.is_ascii_uppercase() => next.is_some_and(|n| n.is_ascii_lowercase()),
-                _ => false,
-            };
-            if boundary {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 fn expected_rust_name(legacy: &str) -> String {
     SNAKE_CASE_EXCEPTIONS
