@@ -752,3 +752,44 @@ fn area_and_kind_spellings_round_trip() {
     assert_eq!(MethodKind::Emulated.to_string(), "emulated");
     assert_eq!(Area::CallInvitation.to_string(), "call_invitation");
 }
+
+/// Every value of one RTM code enum reaches its own `[[error]]` row through the generated match.
+fn assert_typed_rows<C: ErrorTranslation + std::fmt::Debug>() {
+    for &value in C::all() {
+        let row = value.error_row();
+        assert_eq!(
+            (row.rtm_enum, row.rtm_name, row.rtm_code),
+            (C::ENUM_NAME, value.name(), value.code()),
+            "{value:?} reaches the wrong row"
+        );
+        assert!(row.variant.is_some(), "{value:?}: its row names no variant");
+    }
+}
+
+#[test]
+fn typed_translation_reaches_each_values_own_row() {
+    use sig2rtm::rtm::*;
+    assert_typed_rows::<LoginErrCode>();
+    assert_typed_rows::<LogoutErrCode>();
+    assert_typed_rows::<RenewTokenErrCode>();
+    assert_typed_rows::<PeerMessageErrCode>();
+    assert_typed_rows::<JoinChannelErr>();
+    assert_typed_rows::<LeaveChannelErr>();
+    assert_typed_rows::<ChannelMessageErrCode>();
+    assert_typed_rows::<GetMembersErr>();
+    assert_typed_rows::<GetChannelMemberCountErrCode>();
+    assert_typed_rows::<QueryPeersOnlineStatusErr>();
+    assert_typed_rows::<PeerSubscriptionStatusErr>();
+    assert_typed_rows::<QueryPeersBySubscriptionOptionErr>();
+    assert_typed_rows::<AttributeOperationErr>();
+    assert_typed_rows::<LocalInvitationErrCode>();
+    assert_typed_rows::<RemoteInvitationErrCode>();
+    assert_typed_rows::<InvitationApiCallErrCode>();
+    // The rows without a variant are the web-only values, which no core enum has.
+    let web_only: Vec<String> = ERRORS
+        .iter()
+        .filter(|e| e.variant.is_none())
+        .map(|e| format!("{}::{}", e.rtm_enum, e.rtm_name))
+        .collect();
+    assert_eq!(web_only.len(), 5, "{web_only:?}");
+}

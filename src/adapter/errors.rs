@@ -1,8 +1,8 @@
 //! Translation of RTM errors into legacy codes, driven by `mapping/errors.toml` (rule N3: no RTM
 //! number reaches a legacy callback).
 
-use crate::mapping::legacy_error_for;
-use crate::rtm::{RtmCode, RtmError};
+use crate::mapping::ErrorTranslation;
+use crate::rtm::RtmError;
 use crate::signaling::AgoraECode;
 use std::fmt::Display;
 
@@ -21,35 +21,20 @@ pub(crate) struct Translated {
     pub desc: String,
 }
 
-/// Looks up the table row of an RTM error.
-pub(crate) fn translate<C: RtmCode + Display>(err: &RtmError<C>) -> Translated {
+/// Translates an RTM error through its `[[error]]` row.
+pub(crate) fn translate<C: ErrorTranslation + Display>(err: &RtmError<C>) -> Translated {
     let desc = format!(
         "{} (RTM {}_{})",
         err.detail(),
         C::ENUM_NAME,
         err.kind().name()
     );
-    match legacy_error_for(C::ENUM_NAME, err.code()) {
-        Some(row) => Translated {
-            success: row.success,
-            code: AgoraECode::from_code(row.legacy_code).unwrap_or(AgoraECode::GeneralEUnknown),
-            on_error: row.on_error_code.and_then(AgoraECode::from_code),
-            transient: row.transient,
-            desc,
-        },
-        None => {
-            log::error!(
-                "mapping/errors.toml has no row for {}_{}; reporting GENERAL_E_UNKNOWN",
-                C::ENUM_NAME,
-                err.kind().name()
-            );
-            Translated {
-                success: false,
-                code: AgoraECode::GeneralEUnknown,
-                on_error: None,
-                transient: false,
-                desc,
-            }
-        }
+    let row = err.kind().error_row();
+    Translated {
+        success: row.success,
+        code: AgoraECode::from_code(row.legacy_code).unwrap_or(AgoraECode::GeneralEUnknown),
+        on_error: row.on_error_code.and_then(AgoraECode::from_code),
+        transient: row.transient,
+        desc,
     }
 }

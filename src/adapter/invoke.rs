@@ -32,7 +32,9 @@ fn field<'a>(req: &'a Value, key: &str) -> Result<&'a str, Failure> {
 }
 
 /// An RTM error as a failure of the function, translated through the error table.
-fn rtm_failure<C: crate::rtm::RtmCode + std::fmt::Display>(e: crate::rtm::RtmError<C>) -> Failure {
+fn rtm_failure<C: crate::mapping::ErrorTranslation + std::fmt::Display>(
+    e: crate::rtm::RtmError<C>,
+) -> Failure {
     let t = translate(&e);
     (t.desc, t.on_error)
 }

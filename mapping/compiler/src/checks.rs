@@ -3,7 +3,7 @@
 
 use crate::names::{
     camel_case, is_contract_id, is_identifier, is_snake_identifier, is_upper_identifier,
-    snake_case, RUST_KEYWORDS,
+    snake_case, upper_to_camel, RUST_KEYWORDS,
 };
 use crate::schema::*;
 use serde::Deserialize;
@@ -483,6 +483,18 @@ pub(crate) fn check_errors(
                 "`rtm_name` must be the RTM value name in upper case",
             );
         }
+        if let Some(variant) = &r.variant {
+            let expected = upper_to_camel(&rtm_name);
+            if *variant != expected {
+                p.add(
+                    f,
+                    &row,
+                    format!(
+                        "`variant` {variant:?} is not the core's variant for {rtm_name}: expected {expected:?}"
+                    ),
+                );
+            }
+        }
         if i32::try_from(rtm_code).is_err() || rtm_code < 0 {
             p.add(f, &row, "`rtm_code` must be a non-negative 32-bit integer");
         }
@@ -554,6 +566,7 @@ pub(crate) fn check_errors(
             rtm_enum,
             rtm_name,
             rtm_code,
+            variant: r.variant,
             legacy_name,
             legacy_code,
             success,

@@ -1,6 +1,6 @@
 //! Generation: the Rust source that `src/mapping.rs` includes.
 
-use crate::names::camel_case;
+use crate::names::{camel_case, upper_to_camel};
 use crate::schema::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -190,10 +190,14 @@ pub(crate) fn generate(t: &Tables) -> String {
         };
         let _ = writeln!(
             o,
-            "    ErrorRow {{\n        rtm_enum: {},\n        rtm_name: {},\n        rtm_code: {},\n        legacy_name: {},\n        legacy_code: {},\n        success: {},\n        on_error_name: {},\n        on_error_code: {},\n        transient: {},\n        note: {},\n    }},",
+            "    ErrorRow {{\n        rtm_enum: {},\n        rtm_name: {},\n        rtm_code: {},\n        variant: {},\n        legacy_name: {},\n        legacy_code: {},\n        success: {},\n        on_error_name: {},\n        on_error_code: {},\n        transient: {},\n        note: {},\n    }},",
             lit(&e.rtm_enum),
             lit(&e.rtm_name),
             e.rtm_code,
+            match &e.variant {
+                Some(v) => format!("Some({})", lit(v)),
+                None => "None".to_string(),
+            },
             lit(&e.legacy_name),
             e.legacy_code,
             e.success,
@@ -204,6 +208,7 @@ pub(crate) fn generate(t: &Tables) -> String {
         );
     }
     o.push_str("];\n\n");
+    error_translations(&mut o, errors, "crate::rtm");
 
     // ---- INVOKES
     doc(
@@ -293,4 +298,58 @@ fn name_enum(o: &mut String, e: &NameEnum, entries: &[Entry]) {
         );
     }
     o.push_str("            _ => None,\n        }\n    }\n}\n\n");
+}
+
+/// One exhaustive `match` per RTM code enum, from the `[[error]]` rows that name a variant
+/// (`rtm` is the path of the module that holds the enums). A variant without a row is not
+/// covered and fails the build; a row naming a variant the enum lacks, or giving another number,
+/// fails it with a message that names the row.
+pub(crate) fn error_translations(o: &mut String, errors: &[ErrorRow], rtm: &str) {
+    for rtm_enum in RTM_ERROR_ENUMS {
+        let rows: Vec<(usize, &ErrorRow, &str)> = errors
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.rtm_enum == *rtm_enum)
+            .filter_map(|(i, e)| e.variant.as_deref().map(|v| (i, e, v)))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let ty = upper_to_camel(rtm_enum);
+        let label = |i: usize, e: &ErrorRow| {
+            format!(
+                "{ERRORS_FILE}, [[error]] #{} ({}::{})",
+                i + 1,
+                e.rtm_enum,
+                e.rtm_name
+            )
+        };
+        let _ = writeln!(o, "impl ErrorTranslation for {rtm}::{ty} {{");
+        let _ = writeln!(o, "    fn error_row(self) -> &'static ErrorRow {{");
+        let _ = writeln!(o, "        use {rtm}::{ty} as V;");
+        let _ = writeln!(
+            o,
+            "        match self {{ // each variant of {ty} needs an [[error]] row in {ERRORS_FILE}"
+        );
+        for (i, e, v) in &rows {
+            let _ = writeln!(o, "            V::{v} => &ERRORS[{i}], // {}", label(*i, e));
+        }
+        o.push_str("        }\n    }\n}\n\n");
+        o.push_str("const _: () = {\n");
+        let _ = writeln!(o, "    use {rtm}::{ty} as V;");
+        for (i, e, v) in &rows {
+            let msg = format!(
+                "{}: rtm_code {} is not the number of {ty}::{v}",
+                label(*i, e),
+                e.rtm_code
+            );
+            let _ = writeln!(
+                o,
+                "    assert!(V::{v} as i32 == {}, {});",
+                e.rtm_code,
+                lit(&msg)
+            );
+        }
+        o.push_str("};\n\n");
+    }
 }

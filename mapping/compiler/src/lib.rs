@@ -18,6 +18,8 @@ mod names;
 mod schema;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod translation_tests;
 
 pub use checks::Problems;
 pub use names::{camel_case, snake_case};

@@ -78,3 +78,9 @@ pub(crate) const RUST_KEYWORDS: &[&str] = &[
     "where", "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv",
     "try", "typeof", "unsized", "virtual", "yield", "gen",
 ];
+
+/// CamelCase from an upper-case constant name: `PEER_UNREACHABLE` -> `PeerUnreachable`,
+/// `LOGIN_ERR_CODE` -> `LoginErrCode`; how the core names the variants and types of RTM's enums.
+pub(crate) fn upper_to_camel(upper: &str) -> String {
+    camel_case(&upper.to_ascii_lowercase())
+}

@@ -205,6 +205,7 @@ pub(crate) struct RawError {
     pub(crate) rtm_enum: Option<String>,
     pub(crate) rtm_name: Option<String>,
     pub(crate) rtm_code: Option<i64>,
+    pub(crate) variant: Option<String>,
     pub(crate) legacy_name: Option<String>,
     pub(crate) legacy_code: Option<i64>,
     pub(crate) success: Option<bool>,
@@ -272,6 +273,8 @@ pub(crate) struct ErrorRow {
     pub(crate) rtm_enum: String,
     pub(crate) rtm_name: String,
     pub(crate) rtm_code: i64,
+    /// The core's Rust variant; `None` for a web-only value.
+    pub(crate) variant: Option<String>,
     pub(crate) legacy_name: String,
     pub(crate) legacy_code: i64,
     pub(crate) success: bool,

@@ -476,7 +476,7 @@ fn every_problem_is_reported_in_one_run() {
 
 #[test]
 fn success_rows_cannot_fail_in_other_ways() {
-    let cached = "rtm_name = \"CACHED_BY_SERVER\"\nrtm_code = 4\nlegacy_name = \"SUCCESS\"\nlegacy_code = 0\nsuccess = true";
+    let cached = "rtm_name = \"CACHED_BY_SERVER\"\nrtm_code = 4\nvariant = \"CachedByServer\"\nlegacy_name = \"SUCCESS\"\nlegacy_code = 0\nsuccess = true";
     let row = "PEER_MESSAGE_ERR_CODE::CACHED_BY_SERVER";
     assert_reported(
         &[(File::Errors, cached, &format!("{cached}\ntransient = true"))],
@@ -504,7 +504,7 @@ fn success_rows_cannot_fail_in_other_ways() {
 
 #[test]
 fn on_error_must_not_repeat_a_general_code() {
-    let not_init = "rtm_enum = \"LOGOUT_ERR_CODE\"\nrtm_name = \"NOT_INITIALIZED\"\nrtm_code = 101\nlegacy_name = \"GENERAL_E_NOT_LOGIN\"\nlegacy_code = 1003\nsuccess = false";
+    let not_init = "rtm_enum = \"LOGOUT_ERR_CODE\"\nrtm_name = \"NOT_INITIALIZED\"\nrtm_code = 101\nvariant = \"NotInitialized\"\nlegacy_name = \"GENERAL_E_NOT_LOGIN\"\nlegacy_code = 1003\nsuccess = false";
     assert_reported(
         &[(
             File::Errors,
@@ -541,5 +541,15 @@ fn legacy_codes_have_a_carrier_except_success() {
             "(name = \"logout_e_user\")",
             "must be an AGORA_E_CODE name in upper case",
         ],
+    );
+}
+
+#[test]
+fn an_error_row_must_name_the_cores_variant() {
+    let unreachable =
+        "rtm_name = \"PEER_UNREACHABLE\"\nrtm_code = 3\nvariant = \"PeerUnreachable\"";
+    assert_reported(
+        &[(File::Errors, unreachable, &unreachable.replace("\"PeerUnreachable\"", "\"PeerUnreachble\""))],
+        &["[[error]] #", "PEER_MESSAGE_ERR_CODE::PEER_UNREACHABLE", "`variant` \"PeerUnreachble\" is not the core's variant for PEER_UNREACHABLE: expected \"PeerUnreachable\""],
     );
 }
