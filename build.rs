@@ -1,5 +1,6 @@
-//! Build script: compiles the mapping tables (`mapping/*.toml`) into
-//! `$OUT_DIR/mapping_tables.rs`, which `src/mapping.rs` includes.
+//! Build script: compiles the mapping tables (`mapping/*.toml`) into `$OUT_DIR`:
+//! `mapping_tables.rs`, which `src/mapping.rs` includes, and `agora_e_code.rs`, the legacy code
+//! enum that `src/signaling/codes.rs` includes.
 //!
 //! The checks and the generation live in the table compiler, `mapping/compiler`; the schema is
 //! described in `mapping/README.md`. A bad row stops the build with a message that names the
@@ -14,17 +15,19 @@ fn main() {
     }
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let code = match sig2rtm_tables::compile_dir(&root) {
-        Ok(code) => code,
+    let files = match sig2rtm_tables::compile_dir(&root) {
+        Ok(files) => files,
         Err(problems) => {
             eprintln!("error: {problems}");
             std::process::exit(1);
         }
     };
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("mapping_tables.rs");
-    if let Err(e) = std::fs::write(&dest, code) {
-        eprintln!("error: cannot write {}: {e}", dest.display());
-        std::process::exit(1);
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    for file in files {
+        let dest = out_dir.join(file.name);
+        if let Err(e) = std::fs::write(&dest, file.code) {
+            eprintln!("error: cannot write {}: {e}", dest.display());
+            std::process::exit(1);
+        }
     }
 }

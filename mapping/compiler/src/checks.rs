@@ -420,6 +420,12 @@ pub(crate) fn check_legacy_codes(raw: Vec<RawLegacyCode>, p: &mut Problems) -> V
     );
     let codes = out.iter().map(|c| c.code.to_string());
     check_unique(p, f, "legacy_code", "code", codes);
+    for (i, pair) in out.windows(2).enumerate() {
+        if pair[1].code < pair[0].code {
+            let row = row_label("legacy_code", i + 1, "name", Some(&pair[1].name));
+            p.add(f, &row, "rows must be in increasing `code` order (the generated AgoraECode::ALL is numeric)");
+        }
+    }
     out
 }
 

@@ -73,13 +73,33 @@ impl Sources {
     }
 }
 
-/// Checks the tables and returns the generated Rust source, or every problem found.
-pub fn compile(sources: &Sources) -> Result<String, Problems> {
+/// One generated Rust file, which the root crate includes from `$OUT_DIR`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The file name, e.g. `"mapping_tables.rs"`.
+    pub name: &'static str,
+    /// Its Rust source.
+    pub code: String,
+}
+
+/// Checks the tables and returns the generated files, or every problem found:
+/// `mapping_tables.rs` (included by `src/mapping.rs`) and `agora_e_code.rs` (the legacy code
+/// enum, included by `src/signaling/codes.rs`).
+pub fn compile(sources: &Sources) -> Result<Vec<Generated>, Problems> {
     let tables = checks::check_all(sources)?;
-    Ok(generate::generate(&tables))
+    Ok(vec![
+        Generated {
+            name: "mapping_tables.rs",
+            code: generate::mapping_tables(&tables),
+        },
+        Generated {
+            name: "agora_e_code.rs",
+            code: generate::agora_e_code(&tables.legacy_codes),
+        },
+    ])
 }
 
 /// Reads the tables below `root` and compiles them (see [`compile`]).
-pub fn compile_dir(root: &Path) -> Result<String, Problems> {
+pub fn compile_dir(root: &Path) -> Result<Vec<Generated>, Problems> {
     compile(&Sources::read(root)?)
 }

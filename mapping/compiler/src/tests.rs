@@ -65,9 +65,12 @@ const SEND_RTM: &str = "kind     = \"direct\"\nrtm      = [\"createMessage\", \"
 
 #[test]
 fn the_real_tables_compile() {
-    let code = compile(&real()).unwrap_or_else(|p| panic!("{p}"));
-    assert!(code.contains("pub enum LegacyMethod"));
-    assert!(code.contains("MessageInstantSend"));
+    let files = compile(&real()).unwrap_or_else(|p| panic!("{p}"));
+    let names: Vec<&str> = files.iter().map(|f| f.name).collect();
+    assert_eq!(names, ["mapping_tables.rs", "agora_e_code.rs"]);
+    assert!(files[0].code.contains("pub enum LegacyMethod"));
+    assert!(files[0].code.contains("MessageInstantSend"));
+    assert!(files[1].code.contains("GeneralELargeParam = 1005,"));
 }
 
 #[test]
@@ -551,5 +554,20 @@ fn an_error_row_must_name_the_cores_variant() {
     assert_reported(
         &[(File::Errors, unreachable, &unreachable.replace("\"PeerUnreachable\"", "\"PeerUnreachble\""))],
         &["[[error]] #", "PEER_MESSAGE_ERR_CODE::PEER_UNREACHABLE", "`variant` \"PeerUnreachble\" is not the core's variant for PEER_UNREACHABLE: expected \"PeerUnreachable\""],
+    );
+}
+
+#[test]
+fn legacy_codes_are_in_numeric_order() {
+    assert_reported(
+        &[(
+            File::Errors,
+            "name = \"LOGOUT_E_USER\"\ncode = 101",
+            "name = \"LOGOUT_E_USER\"\ncode = 99",
+        )],
+        &[
+            "(name = \"LOGOUT_E_USER\")",
+            "rows must be in increasing `code` order",
+        ],
     );
 }
