@@ -1,9 +1,9 @@
 //! Calls: legacy invitations on RTM's call manager, the end-call prefix both ways, DTMF between
 //! shim users (contract rules I1–I6).
 
+use super::errors::check_id;
 use super::{uid_of, Adapter, Lane};
 use crate::mapping::LegacyMethod;
-use crate::rtm::ids;
 use crate::rtm::limits::MAX_INVITATION_TEXT_BYTES;
 use crate::rtm::{
     CallEvent, LocalInvitation, LocalInvitationErrCode, LocalInvitationState, RemoteInvitation,
@@ -80,16 +80,9 @@ fn check_invitation(
     account: &str,
     extra: &str,
 ) -> Result<(), (AgoraECode, String)> {
-    let id_code = |id: &str| {
-        if id.len() > ids::MAX_ID_BYTES {
-            AgoraECode::GeneralELargeParam
-        } else {
-            AgoraECode::GeneralEWrongParam
-        }
-    };
-    ids::validate("account", account).map_err(|e| (id_code(account), e))?;
+    check_id("account", account)?;
     if !channel_id.is_empty() {
-        ids::validate("channel", channel_id).map_err(|e| (id_code(channel_id), e))?;
+        check_id("channel", channel_id)?;
     }
     if extra.len() > MAX_INVITATION_TEXT_BYTES {
         return Err((

@@ -2,7 +2,7 @@
 //! attributes as legacy per-key updates, built-in attributes, member queries
 //! (contract rules C1–C11).
 
-use super::errors::translate;
+use super::errors::{check_id, id_error_code, translate};
 use super::{uid_of, Adapter, Lane};
 use crate::rtm::attributes::{MAX_ATTRIBUTE_KEY_BYTES, MAX_ATTRIBUTE_VALUE_BYTES};
 use crate::rtm::{
@@ -70,15 +70,6 @@ struct JoinOutcome {
 
 type JoinResult = Result<JoinOutcome, RtmError<crate::rtm::JoinChannelErr>>;
 
-/// The C11 general code for a bad channel id: 1005 when too long, else 1004.
-fn id_problem_code(id: &str) -> AgoraECode {
-    if id.len() > crate::rtm::ids::MAX_ID_BYTES {
-        AgoraECode::GeneralELargeParam
-    } else {
-        AgoraECode::GeneralEWrongParam
-    }
-}
-
 impl Adapter {
     /// The RTM client while a session is open.
     fn channel_client(&self) -> Option<RtmClient> {
@@ -121,7 +112,7 @@ impl Adapter {
         };
         let channel = match client.create_channel(channel_id) {
             Ok(c) => c,
-            Err(e) => return fail(self, id_problem_code(channel_id), e.detail().to_string()),
+            Err(e) => return fail(self, id_error_code(&e), e.detail().to_string()),
         };
         if self.channels.joined.contains_key(channel_id) {
             // C3: joining a joined channel replays the join sequence without leaving.
@@ -264,9 +255,9 @@ impl Adapter {
         if self.logged_in_client("channel_leave").is_none() {
             return;
         }
-        if let Err(desc) = crate::rtm::ids::validate("channel id", channel_id) {
+        if let Err((code, desc)) = check_id("channel id", channel_id) {
             // C11: no channel has an id RTM refuses; say so instead of a silent 602.
-            return self.error("channel_leave", id_problem_code(channel_id), desc);
+            return self.error("channel_leave", code, desc);
         }
         if !self.channels.joined.contains_key(channel_id) {
             self.log_warn(format!("channel_leave: not in channel {channel_id:?}"));
@@ -443,10 +434,10 @@ impl Adapter {
     /// C11: checks the channel id of an attribute call; reports and returns false when RTM
     /// refuses it (1005 when too long, else 1004).
     fn check_channel_id(&self, op: &str, channel_id: &str) -> bool {
-        match crate::rtm::ids::validate("channel id", channel_id) {
+        match check_id("channel id", channel_id) {
             Ok(()) => true,
-            Err(desc) => {
-                self.error(op, id_problem_code(channel_id), desc);
+            Err((code, desc)) => {
+                self.error(op, code, desc);
                 false
             }
         }
@@ -529,14 +520,14 @@ impl Adapter {
                 num: 0,
             });
         };
-        if let Err(desc) = crate::rtm::ids::validate("channel id", channel_id) {
+        if let Err((code, desc)) = check_id("channel id", channel_id) {
             // C11: 500 for the query, 1005 (too long) or 1004 on on_error.
             self.emit(LegacyEvent::ChannelQueryUserNumResult {
                 channel_id: channel_id.to_string(),
                 ecode: AgoraECode::QueryusernumEOther.code(),
                 num: 0,
             });
-            return self.error("channel_query_user_num", id_problem_code(channel_id), desc);
+            return self.error("channel_query_user_num", code, desc);
         }
         let joined = self
             .channels
@@ -595,14 +586,14 @@ impl Adapter {
             Err(e) => {
                 return self.error(
                     "channel_query_user_is_in",
-                    id_problem_code(channel_id),
+                    id_error_code(&e),
                     e.detail().to_string(),
                 )
             }
         };
-        if let Err(desc) = crate::rtm::ids::validate("account", account) {
+        if let Err((code, desc)) = check_id("account", account) {
             // C11: an account RTM refuses cannot be in any channel; say so instead of "0".
-            return self.error("channel_query_user_is_in", id_problem_code(account), desc);
+            return self.error("channel_query_user_is_in", code, desc);
         }
         let joined = self.channels.is_joined(channel_id);
         if !joined {

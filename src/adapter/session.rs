@@ -1,7 +1,7 @@
 //! Session: login / login2 with retries, logout, reconnect and kick callbacks, token handling
 //! (contract rules S1–S8).
 
-use super::errors::translate;
+use super::errors::{id_code, translate};
 use super::{uid_of, Adapter, Lane};
 use crate::rtm::{ConnectionChangeReason, ConnectionState, LoginErrCode, RtmClient, RtmError};
 use crate::signaling::{AgoraECode, LegacyEvent, LoginState};
@@ -181,11 +181,9 @@ impl Adapter {
             Err(e) => e,
         };
         let mut t = translate(&err);
-        if err.kind() == LoginErrCode::InvalidArgument
-            && attempt.account.len() > crate::rtm::ids::MAX_ID_BYTES
-        {
-            // C11: an over-long account is a too-large parameter.
-            t.on_error = Some(AgoraECode::GeneralELargeParam);
+        if let Some(problem) = err.id_problem() {
+            // C11: 1004 for an account RTM refuses, 1005 when it is too long.
+            t.on_error = Some(id_code(problem));
         }
         let spent = attempt.started.elapsed();
         let retries_left = attempt.attempts <= self.session.retry_count
