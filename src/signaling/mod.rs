@@ -4,6 +4,9 @@
 //! Method and callback names are the snake_case of the legacy ones (`messageInstantSend` →
 //! [`Signaling::message_instant_send`]); every item carries its legacy name as a doc alias.
 
+// `signaling_callback_methods!` and `legacy_event_sink_methods!`, from the callback rows.
+include!(concat!(env!("OUT_DIR"), "/legacy_callback_macros.rs"));
+
 mod callback;
 mod codes;
 mod config;

@@ -222,6 +222,71 @@ pub(crate) fn check_methods(raw: Vec<RawMethod>, p: &mut Problems) -> Vec<Method
     out
 }
 
+/// Parses the `args` of a callback row: `"name: type"` entries with distinct names, a usable
+/// Rust name for each, and `count` only before a list.
+pub(crate) fn check_args(p: &mut Problems, f: &str, row: &str, args: &[String]) -> Vec<Arg> {
+    let mut out: Vec<Arg> = Vec::new();
+    for entry in args {
+        let Some((name, ty)) = entry.split_once(':') else {
+            p.add(
+                f,
+                row,
+                format!("`args` entry {entry:?} must read \"name: type\""),
+            );
+            continue;
+        };
+        let (name, ty) = (name.trim(), ty.trim());
+        let Some(ty) = ArgType::ALL.iter().find(|(t, _)| *t == ty).map(|(_, t)| *t) else {
+            let allowed: Vec<&str> = ArgType::ALL.iter().map(|(t, _)| *t).collect();
+            p.add(
+                f,
+                row,
+                format!(
+                    "`args` entry {entry:?}: unknown type {ty:?}; allowed: {}",
+                    allowed.join(", ")
+                ),
+            );
+            continue;
+        };
+        let rust = if name == "type" {
+            "kind".to_string()
+        } else {
+            snake_case(name)
+        };
+        if !is_identifier(name)
+            || !is_snake_identifier(&rust)
+            || RUST_KEYWORDS.contains(&rust.as_str())
+        {
+            p.add(
+                f,
+                row,
+                format!("`args` entry {entry:?}: {name:?} gives no usable Rust name"),
+            );
+        }
+        if out.iter().any(|a| a.legacy == name || a.rust == rust) {
+            p.add(f, row, format!("`args` names {name:?} twice"));
+        }
+        out.push(Arg {
+            legacy: name.to_string(),
+            rust,
+            ty,
+        });
+    }
+    for (i, a) in out.iter().enumerate() {
+        if a.ty == ArgType::Count && !out.get(i + 1).is_some_and(|next| next.ty.is_list()) {
+            p.add(
+                f,
+                row,
+                format!(
+                    "`args`: {:?} is a count, so a list must follow it",
+                    a.legacy
+                ),
+            );
+        }
+    }
+    out
+}
+
 /// `rust` must be a usable snake_case identifier and the snake_case of `legacy` (rule N1).
 pub(crate) fn check_rust_name(p: &mut Problems, f: &str, row: &str, legacy: &str, rust: &str) {
     if !is_snake_identifier(rust) || RUST_KEYWORDS.contains(&rust) {
@@ -299,13 +364,7 @@ pub(crate) fn check_callbacks(raw: Vec<RawCallback>, p: &mut Problems) -> Vec<Ca
             );
         }
         check_rust_name(p, f, &row, &legacy, &rust);
-        check_list(p, f, &row, "args", &args, |a| {
-            if is_identifier(a) {
-                Ok(())
-            } else {
-                Err("is not an identifier".into())
-            }
-        });
+        let args = check_args(p, f, &row, &args);
         non_empty(p, f, &row, "produced_by", &produced_by);
         check_contract(p, f, &row, &contract);
         non_empty(p, f, &row, "note", &note);

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod callbacks;
 mod checks;
 mod generate;
 mod names;
@@ -83,8 +84,10 @@ pub struct Generated {
 }
 
 /// Checks the tables and returns the generated files, or every problem found:
-/// `mapping_tables.rs` (included by `src/mapping.rs`) and `agora_e_code.rs` (the legacy code
-/// enum, included by `src/signaling/codes.rs`).
+/// `mapping_tables.rs` (included by `src/mapping.rs`), `agora_e_code.rs` (the legacy code
+/// enum, included by `src/signaling/codes.rs`), `legacy_event.rs` (`LegacyEvent`, included by
+/// `src/signaling/event.rs`) and `legacy_callback_macros.rs` (the methods of
+/// `SignalingCallback` and of the event sink, included by `src/signaling/mod.rs`).
 pub fn compile(sources: &Sources) -> Result<Vec<Generated>, Problems> {
     let tables = checks::check_all(sources)?;
     Ok(vec![
@@ -95,6 +98,14 @@ pub fn compile(sources: &Sources) -> Result<Vec<Generated>, Problems> {
         Generated {
             name: "agora_e_code.rs",
             code: generate::agora_e_code(&tables.legacy_codes),
+        },
+        Generated {
+            name: "legacy_event.rs",
+            code: callbacks::legacy_event(&tables.callbacks),
+        },
+        Generated {
+            name: "legacy_callback_macros.rs",
+            code: callbacks::callback_macros(&tables.callbacks),
         },
     ])
 }

@@ -249,7 +249,7 @@ pub(crate) struct Method {
 pub(crate) struct Callback {
     pub(crate) legacy: String,
     pub(crate) rust: String,
-    pub(crate) args: Vec<String>,
+    pub(crate) args: Vec<Arg>,
     pub(crate) produced_by: String,
     pub(crate) contract: Vec<String>,
     pub(crate) note: String,
@@ -300,4 +300,47 @@ pub(crate) struct Tables {
     pub(crate) legacy_codes: Vec<LegacyCode>,
     pub(crate) errors: Vec<ErrorRow>,
     pub(crate) invokes: Vec<Invoke>,
+}
+
+/// The type of a legacy callback argument, as `args` spells it after the colon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArgType {
+    /// `str`: text (`&str`; `String` in an event).
+    Str,
+    /// `i32`: a code or a count.
+    I32,
+    /// `u32`: a uid.
+    U32,
+    /// `[str]`: a list of texts.
+    StrList,
+    /// `[u32]`: a list of uids.
+    U32List,
+    /// `count`: the length of the list that follows; the Rust signature leaves it out.
+    Count,
+}
+
+impl ArgType {
+    /// The spellings, as in the tables.
+    pub(crate) const ALL: [(&'static str, ArgType); 6] = [
+        ("str", ArgType::Str),
+        ("i32", ArgType::I32),
+        ("u32", ArgType::U32),
+        ("[str]", ArgType::StrList),
+        ("[u32]", ArgType::U32List),
+        ("count", ArgType::Count),
+    ];
+
+    /// Whether it is a list.
+    pub(crate) fn is_list(self) -> bool {
+        matches!(self, ArgType::StrList | ArgType::U32List)
+    }
+}
+
+/// One argument of a legacy callback: `"channelID: str"`.
+pub(crate) struct Arg {
+    /// The legacy name, e.g. `channelID`.
+    pub(crate) legacy: String,
+    /// The Rust name: the snake_case of `legacy`, `kind` for `type`.
+    pub(crate) rust: String,
+    pub(crate) ty: ArgType,
 }

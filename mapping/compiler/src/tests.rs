@@ -67,7 +67,15 @@ const SEND_RTM: &str = "kind     = \"direct\"\nrtm      = [\"createMessage\", \"
 fn the_real_tables_compile() {
     let files = compile(&real()).unwrap_or_else(|p| panic!("{p}"));
     let names: Vec<&str> = files.iter().map(|f| f.name).collect();
-    assert_eq!(names, ["mapping_tables.rs", "agora_e_code.rs"]);
+    assert_eq!(
+        names,
+        [
+            "mapping_tables.rs",
+            "agora_e_code.rs",
+            "legacy_event.rs",
+            "legacy_callback_macros.rs"
+        ]
+    );
     assert!(files[0].code.contains("pub enum LegacyMethod"));
     assert!(files[0].code.contains("MessageInstantSend"));
     assert!(files[1].code.contains("GeneralELargeParam = 1005,"));
@@ -570,4 +578,71 @@ fn legacy_codes_are_in_numeric_order() {
             "rows must be in increasing `code` order",
         ],
     );
+}
+
+#[test]
+fn callback_args_are_typed() {
+    let joined = "args        = [\"channelID: str\"]";
+    assert_reported(
+        &[(File::Events, joined, "args        = [\"channelID\"]")],
+        &[
+            "(legacy = \"onChannelJoined\")",
+            "`args` entry \"channelID\" must read \"name: type\"",
+        ],
+    );
+    assert_reported(
+        &[(
+            File::Events,
+            joined,
+            "args        = [\"channelID: string\"]",
+        )],
+        &[
+            "(legacy = \"onChannelJoined\")",
+            "unknown type \"string\"; allowed: str, i32, u32, [str], [u32], count",
+        ],
+    );
+    assert_reported(
+        &[(
+            File::Events,
+            joined,
+            "args        = [\"channelID: str\", \"channelID: i32\"]",
+        )],
+        &[
+            "(legacy = \"onChannelJoined\")",
+            "`args` names \"channelID\" twice",
+        ],
+    );
+    assert_reported(
+        &[(
+            File::Events,
+            "[\"n: count\", \"accounts: [str]\", \"uids: [u32]\"]",
+            "[\"accounts: [str]\", \"uids: [u32]\", \"n: count\"]",
+        )],
+        &[
+            "(legacy = \"onChannelUserList\")",
+            "\"n\" is a count, so a list must follow it",
+        ],
+    );
+}
+
+#[test]
+fn generated_callback_methods_carry_their_legacy_alias() {
+    let files = compile(&real()).unwrap_or_else(|p| panic!("{p}"));
+    let macros = &files[3].code;
+    let methods = &macros[..macros
+        .find("macro_rules! legacy_event_sink_methods")
+        .unwrap()];
+    let rows = crate::checks::check_all(&real()).unwrap_or_else(|p| panic!("{p}"));
+    for c in &rows.callbacks {
+        let at = methods
+            .find(&format!("fn {}(&self", c.rust))
+            .unwrap_or_else(|| panic!("no method {}", c.rust));
+        let before = &methods[..at];
+        let item_start = before.rfind("}\n").map_or(0, |i| i + 2);
+        assert!(
+            before[item_start..].contains(&format!("#[doc(alias = \"{}\")]", c.legacy)),
+            "{} lacks its alias",
+            c.rust
+        );
+    }
 }
