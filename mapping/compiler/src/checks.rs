@@ -272,6 +272,14 @@ pub(crate) fn check_args(p: &mut Problems, f: &str, row: &str, args: &[String]) 
             ty,
         });
     }
+    let has_count = out.iter().any(|a| a.ty == ArgType::Count);
+    if out.iter().any(|a| a.ty.is_list()) && !has_count {
+        p.add(
+            f,
+            row,
+            "`args` has a list but no `count` before it (the C callback needs one)",
+        );
+    }
     for (i, a) in out.iter().enumerate() {
         if a.ty == ArgType::Count && !out.get(i + 1).is_some_and(|next| next.ty.is_list()) {
             p.add(

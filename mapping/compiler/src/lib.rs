@@ -1,7 +1,7 @@
 //! The table compiler of sig2rtm: checks the four mapping tables (`mapping/*.toml`) and
 //! generates the Rust source that `sig2rtm::mapping` includes.
 //!
-//! The root crate's build script calls [`compile_dir`]; a bad row stops the build with
+//! The build scripts of the root crate and of `capi/` call [`build_script`]; a bad row stops the build with
 //! [`Problems`], which name the file and the row. The schema and the list of checks are in
 //! `mapping/README.md`.
 //!
@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod callbacks;
+mod capi;
 mod checks;
 mod generate;
 mod names;
@@ -110,7 +111,46 @@ pub fn compile(sources: &Sources) -> Result<Vec<Generated>, Problems> {
     ])
 }
 
-/// Reads the tables below `root` and compiles them (see [`compile`]).
-pub fn compile_dir(root: &Path) -> Result<Vec<Generated>, Problems> {
-    compile(&Sources::read(root)?)
+/// Checks the tables and returns the files of the C ABI crate (`capi/`): `icallback_c.rs`
+/// (`ICallBackC` and `CALLBACK_NAMES`, included by `capi/src/abi.rs`) and
+/// `callback_bridge.rs` (the `SignalingCallback` bridge, included by `capi/src/bridge.rs`).
+pub fn compile_capi(sources: &Sources) -> Result<Vec<Generated>, Problems> {
+    let tables = checks::check_all(sources)?;
+    Ok(vec![
+        Generated {
+            name: "icallback_c.rs",
+            code: capi::icallback_c(&tables.callbacks),
+        },
+        Generated {
+            name: "callback_bridge.rs",
+            code: capi::callback_bridge(&tables.callbacks),
+        },
+    ])
+}
+
+/// The whole job of a build script: tells cargo to rerun it when a table changes, compiles the
+/// tables found at `root` with `compile` ([`compile`] or [`compile_capi`]) and writes the
+/// files into `$OUT_DIR`. A problem is printed and stops the build (exit status 1).
+///
+/// `root` is the sig2rtm folder, as a path relative to the calling crate's folder (`"."` for
+/// the root crate, `".."` for `capi/`).
+pub fn build_script(root: &str, compile: fn(&Sources) -> Result<Vec<Generated>, Problems>) {
+    println!("cargo:rerun-if-changed=build.rs");
+    for file in TABLE_FILES {
+        println!("cargo:rerun-if-changed={root}/{file}");
+    }
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
+    let result = Sources::read(&Path::new(&manifest).join(root)).and_then(|s| compile(&s));
+    let files = result.unwrap_or_else(|problems| {
+        eprintln!("error: {problems}");
+        std::process::exit(1)
+    });
+    for file in files {
+        let dest = Path::new(&out_dir).join(file.name);
+        if let Err(e) = std::fs::write(&dest, file.code) {
+            eprintln!("error: cannot write {}: {e}", dest.display());
+            std::process::exit(1);
+        }
+    }
 }

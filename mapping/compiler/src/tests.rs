@@ -646,3 +646,35 @@ fn generated_callback_methods_carry_their_legacy_alias() {
         );
     }
 }
+
+#[test]
+fn a_list_argument_needs_a_count() {
+    assert_reported(
+        &[(
+            File::Events,
+            "[\"n: count\", \"accounts: [str]\", \"uids: [u32]\"]",
+            "[\"accounts: [str]\", \"uids: [u32]\"]",
+        )],
+        &[
+            "(legacy = \"onChannelUserList\")",
+            "`args` has a list but no `count` before it",
+        ],
+    );
+}
+
+#[test]
+fn the_c_abi_files_follow_the_callback_rows() {
+    let files = crate::compile_capi(&real()).unwrap_or_else(|p| panic!("{p}"));
+    let names: Vec<&str> = files.iter().map(|f| f.name).collect();
+    assert_eq!(names, ["icallback_c.rs", "callback_bridge.rs"]);
+    let fields = files[0].code.matches("    pub on").count();
+    let methods = files[1].code.matches("    fn on_").count();
+    let rows = crate::checks::check_all(&real()).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(
+        (fields, methods),
+        (rows.callbacks.len(), rows.callbacks.len())
+    );
+    assert!(files[0]
+        .code
+        .contains("pub onChannelUserList: Option<unsafe extern \"C-unwind\" fn(*mut ICallBackC, c_int, *mut *mut c_char, *mut u32)>,"));
+}
