@@ -2,7 +2,7 @@
 //! enum with `deliver`, `legacy_name` and `Display`, and the method lists of
 //! `SignalingCallback` and of its `LegacyEventSink` implementation.
 
-use crate::generate::{doc, lit, HEADER};
+use crate::generate::{doc, lit, x_macro, HEADER};
 use crate::names::camel_case;
 use crate::schema::{Arg, ArgType, Callback};
 use std::fmt::Write as _;
@@ -214,35 +214,36 @@ pub(crate) fn callback_macros(callbacks: &[Callback]) -> String {
 
 /// `legacy_callbacks!(m)`, exported: calls `m!` with one entry per callback row,
 /// `(legacyName, rust_name, EventVariant, [rust_arg: type, ...])`, types spelt as in the tables
-/// (`str`, `i32`, `u32`, `[str]`, `[u32]`, `count`), so other crates (the C ABI, tests) expand
+/// (`str`, `i32`, `u32`, `[str]`, `[u32]`, `count`), so other crates (tests, bindings) expand
 /// the rows without restating them.
 fn callback_list(o: &mut String, callbacks: &[Callback]) {
-    o.push_str(
-        "/// Calls the given macro with every `[[callback]]` row of `mapping/events.toml`:\n",
+    let entries: Vec<String> = callbacks
+        .iter()
+        .map(|c| {
+            let args: Vec<String> = c
+                .args
+                .iter()
+                .map(|a| {
+                    let ty = ArgType::ALL
+                        .iter()
+                        .find(|(_, t)| *t == a.ty)
+                        .map_or("str", |(n, _)| *n);
+                    format!("{}: {ty}", a.rust)
+                })
+                .collect();
+            format!(
+                "({}, {}, {}, [{}])",
+                c.legacy,
+                c.rust,
+                event_variant(c),
+                args.join(", ")
+            )
+        })
+        .collect();
+    x_macro(
+        o,
+        "legacy_callbacks",
+        "every `[[callback]]` row of `mapping/events.toml`: `(legacyName, rust_name, EventVariant, [arg: type, ...])`",
+        &entries,
     );
-    o.push_str("/// `(legacyName, rust_name, EventVariant, [arg: type, ...])`.\n");
-    o.push_str("#[doc(hidden)]\n#[macro_export]\nmacro_rules! legacy_callbacks {\n");
-    o.push_str("    ($m:ident) => {\n        $m! {\n");
-    for c in callbacks {
-        let args: Vec<String> = c
-            .args
-            .iter()
-            .map(|a| {
-                let ty = ArgType::ALL
-                    .iter()
-                    .find(|(_, t)| *t == a.ty)
-                    .map_or("str", |(n, _)| *n);
-                format!("{}: {ty}", a.rust)
-            })
-            .collect();
-        let _ = writeln!(
-            o,
-            "            ({}, {}, {}, [{}]),",
-            c.legacy,
-            c.rust,
-            event_variant(c),
-            args.join(", ")
-        );
-    }
-    o.push_str("        }\n    };\n}\n");
 }

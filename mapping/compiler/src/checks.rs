@@ -203,6 +203,27 @@ pub(crate) fn check_methods(raw: Vec<RawMethod>, p: &mut Problems) -> Vec<Method
         }
         check_contract(p, f, &row, &contract);
         non_empty(p, f, &row, "note", &note);
+        let queued = r.queued.unwrap_or(true);
+        let params = match (queued, r.params) {
+            (true, Some(params)) => check_params(p, f, &row, &params),
+            (true, None) => {
+                p.add(
+                    f,
+                    &row,
+                    "missing field `params` (a queued method lists its parameters)",
+                );
+                Vec::new()
+            }
+            (false, None) => Vec::new(),
+            (false, Some(_)) => {
+                p.add(
+                    f,
+                    &row,
+                    "`params` is for queued methods; the facade answers this one itself",
+                );
+                Vec::new()
+            }
+        };
         out.push(Method {
             legacy,
             rust,
@@ -212,6 +233,8 @@ pub(crate) fn check_methods(raw: Vec<RawMethod>, p: &mut Problems) -> Vec<Method
             results,
             contract,
             note,
+            params,
+            queued,
         });
     }
     let names: Vec<(&str, &str)> = out
@@ -219,6 +242,81 @@ pub(crate) fn check_methods(raw: Vec<RawMethod>, p: &mut Problems) -> Vec<Method
         .map(|m| (m.legacy.as_str(), m.rust.as_str()))
         .collect();
     check_unique_names(p, f, "method", &names);
+    out
+}
+
+/// An argument or parameter `name` (entry `entry` of `field`) needs a usable Rust name `rust`
+/// and must not repeat an earlier one (`taken`).
+fn check_arg_name(
+    p: &mut Problems,
+    (f, row, field): (&str, &str, &str),
+    entry: &str,
+    name: &str,
+    rust: &str,
+    taken: bool,
+) {
+    if !is_identifier(name) || !is_snake_identifier(rust) || RUST_KEYWORDS.contains(&rust) {
+        p.add(
+            f,
+            row,
+            format!("`{field}` entry {entry:?}: {name:?} gives no usable Rust name"),
+        );
+    }
+    if taken {
+        p.add(f, row, format!("`{field}` names {name:?} twice"));
+    }
+}
+
+/// Parses the `params` of a method row: `"name: type"` or `"name: type ignored"`, distinct
+/// names with usable Rust names.
+pub(crate) fn check_params(p: &mut Problems, f: &str, row: &str, params: &[String]) -> Vec<Param> {
+    let mut out: Vec<Param> = Vec::new();
+    for entry in params {
+        let Some((name, rest)) = entry.split_once(':') else {
+            p.add(
+                f,
+                row,
+                format!("`params` entry {entry:?} must read \"name: type\""),
+            );
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        let ty = words.next().unwrap_or_default();
+        let ignored = match words.next() {
+            None => false,
+            Some("ignored") if words.next().is_none() => true,
+            Some(_) => {
+                p.add(
+                    f,
+                    row,
+                    format!("`params` entry {entry:?}: only `ignored` may follow the type"),
+                );
+                false
+            }
+        };
+        let Some(ty) = ParamType::ALL
+            .iter()
+            .find(|(t, _)| *t == ty)
+            .map(|(_, t)| *t)
+        else {
+            p.add(
+                f,
+                row,
+                format!("`params` entry {entry:?}: unknown type {ty:?}; allowed: str, i32, u32"),
+            );
+            continue;
+        };
+        let name = name.trim();
+        let rust = snake_case(name);
+        let taken = out.iter().any(|a| a.legacy == name || a.rust == rust);
+        check_arg_name(p, (f, row, "params"), entry, name, &rust, taken);
+        out.push(Param {
+            legacy: name.to_string(),
+            rust,
+            ty,
+            ignored,
+        });
+    }
     out
 }
 
@@ -253,19 +351,8 @@ pub(crate) fn check_args(p: &mut Problems, f: &str, row: &str, args: &[String]) 
         } else {
             snake_case(name)
         };
-        if !is_identifier(name)
-            || !is_snake_identifier(&rust)
-            || RUST_KEYWORDS.contains(&rust.as_str())
-        {
-            p.add(
-                f,
-                row,
-                format!("`args` entry {entry:?}: {name:?} gives no usable Rust name"),
-            );
-        }
-        if out.iter().any(|a| a.legacy == name || a.rust == rust) {
-            p.add(f, row, format!("`args` names {name:?} twice"));
-        }
+        let taken = out.iter().any(|a| a.legacy == name || a.rust == rust);
+        check_arg_name(p, (f, row, "args"), entry, name, &rust, taken);
         out.push(Arg {
             legacy: name.to_string(),
             rust,

@@ -415,3 +415,15 @@ pub(crate) fn agora_e_code(codes: &[LegacyCode]) -> String {
 fn arg_names(args: &[Arg]) -> Vec<String> {
     args.iter().map(|a| a.legacy.clone()).collect()
 }
+
+/// Writes the exported X-macro `name!(m)`, which calls `m!` with `entries` (one per row);
+/// `what` says what an entry holds, for the macro's doc.
+pub(crate) fn x_macro(o: &mut String, name: &str, what: &str, entries: &[String]) {
+    doc(o, "", &format!("Calls the given macro with {what}."));
+    let _ = writeln!(o, "#[doc(hidden)]\n#[macro_export]\nmacro_rules! {name} {{");
+    o.push_str("    ($m:ident) => {\n        $m! {\n");
+    for e in entries {
+        let _ = writeln!(o, "            {e},");
+    }
+    o.push_str("        }\n    };\n}\n");
+}

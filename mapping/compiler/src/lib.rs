@@ -16,6 +16,7 @@ mod callbacks;
 mod capi;
 mod checks;
 mod generate;
+mod methods;
 mod names;
 mod schema;
 #[cfg(test)]
@@ -88,7 +89,10 @@ pub struct Generated {
 /// `mapping_tables.rs` (included by `src/mapping.rs`), `agora_e_code.rs` (the legacy code
 /// enum, included by `src/signaling/codes.rs`), `legacy_event.rs` (`LegacyEvent`, included by
 /// `src/signaling/event.rs`) and `legacy_callback_macros.rs` (the methods of
-/// `SignalingCallback` and of the event sink, included by `src/signaling/mod.rs`).
+/// `SignalingCallback` and of the event sink, included by `src/signaling/mod.rs`),
+/// `legacy_call.rs` (the adapter's `LegacyCall`, included by `src/adapter/mod.rs`) and
+/// `signaling_methods.rs` (the queued `Signaling` methods, included by
+/// `src/signaling/facade.rs`).
 pub fn compile(sources: &Sources) -> Result<Vec<Generated>, Problems> {
     let tables = checks::check_all(sources)?;
     Ok(vec![
@@ -107,6 +111,14 @@ pub fn compile(sources: &Sources) -> Result<Vec<Generated>, Problems> {
         Generated {
             name: "legacy_callback_macros.rs",
             code: callbacks::callback_macros(&tables.callbacks),
+        },
+        Generated {
+            name: "legacy_call.rs",
+            code: methods::legacy_call(&tables.methods),
+        },
+        Generated {
+            name: "signaling_methods.rs",
+            code: methods::signaling_methods(&tables.methods),
         },
     ])
 }

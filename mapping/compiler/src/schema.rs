@@ -150,6 +150,8 @@ pub(crate) struct RawMethod {
     pub(crate) results: Option<Vec<String>>,
     pub(crate) contract: Option<Vec<String>>,
     pub(crate) note: Option<String>,
+    pub(crate) params: Option<Vec<String>>,
+    pub(crate) queued: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -244,6 +246,40 @@ pub(crate) struct Method {
     pub(crate) results: Vec<String>,
     pub(crate) contract: Vec<String>,
     pub(crate) note: String,
+    /// The legacy parameters, for a queued method.
+    pub(crate) params: Vec<Param>,
+    /// Whether the facade queues the call for the adapter (`false`: it answers it itself).
+    pub(crate) queued: bool,
+}
+
+/// The type of a legacy method parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamType {
+    /// `str`: text.
+    Str,
+    /// `i32`: a number.
+    I32,
+    /// `u32`: a uid or a flag.
+    U32,
+}
+
+impl ParamType {
+    /// The spellings, as in the tables.
+    pub(crate) const ALL: [(&'static str, ParamType); 3] = [
+        ("str", ParamType::Str),
+        ("i32", ParamType::I32),
+        ("u32", ParamType::U32),
+    ];
+}
+
+/// One parameter of a legacy method: `"msgID: str"`, or `"uid: u32 ignored"`.
+pub(crate) struct Param {
+    pub(crate) legacy: String,
+    /// The snake_case of `legacy`.
+    pub(crate) rust: String,
+    pub(crate) ty: ParamType,
+    /// The shim does not use it: the facade accepts and drops it.
+    pub(crate) ignored: bool,
 }
 
 pub(crate) struct Callback {

@@ -59,7 +59,7 @@ fn assert_reported(edits: &[(File, &str, &str)], parts: &[&str]) {
 
 const SEND: &str = "mapping/methods.toml, [[method]] #";
 const SEND_ROW: &str = "(legacy = \"messageInstantSend\")";
-const SEND_KIND: &str = "legacy   = \"messageInstantSend\"\nrust     = \"message_instant_send\"\narea     = \"peer_messages\"\nkind     = \"direct\"";
+const SEND_KIND: &str = "legacy   = \"messageInstantSend\"\nrust     = \"message_instant_send\"\nparams   = [\"account: str\", \"uid: u32 ignored\", \"msg: str\", \"msgID: str\"]\narea     = \"peer_messages\"\nkind     = \"direct\"";
 const SEND_OPS: &str = "[\"createMessage\", \"sendMessageToPeer\"]";
 const SEND_RTM: &str = "kind     = \"direct\"\nrtm      = [\"createMessage\", \"sendMessageToPeer\"]\nresults  = [\"onMessageSendSuccess\"";
 
@@ -73,7 +73,9 @@ fn the_real_tables_compile() {
             "mapping_tables.rs",
             "agora_e_code.rs",
             "legacy_event.rs",
-            "legacy_callback_macros.rs"
+            "legacy_callback_macros.rs",
+            "legacy_call.rs",
+            "signaling_methods.rs"
         ]
     );
     assert!(files[0].code.contains("pub enum LegacyMethod"));
@@ -677,4 +679,73 @@ fn the_c_abi_files_follow_the_callback_rows() {
     assert!(files[0]
         .code
         .contains("pub onChannelUserList: Option<unsafe extern \"C-unwind\" fn(*mut ICallBackC, c_int, *mut *mut c_char, *mut u32)>,"));
+}
+
+#[test]
+fn generated_facade_methods_carry_their_note_and_legacy_alias() {
+    let files = compile(&real()).unwrap_or_else(|p| panic!("{p}"));
+    let facade = &files[5].code;
+    let rows = crate::checks::check_all(&real()).unwrap_or_else(|p| panic!("{p}"));
+    for m in rows.methods.iter().filter(|m| m.queued) {
+        let at = facade
+            .find(&format!("    pub fn {}(&self", m.rust))
+            .unwrap_or_else(|| panic!("no method {}", m.rust));
+        let before = &facade[..at];
+        let item = &before[before.rfind("    }\n").map_or(0, |i| i + 6)..];
+        assert!(
+            item.contains(&format!("`{}` ({}).", m.legacy, m.kind)),
+            "{}",
+            m.rust
+        );
+        if m.legacy != m.rust {
+            let alias = format!("#[doc(alias = \"{}\")]", m.legacy);
+            assert!(item.contains(&alias), "{} lacks its alias", m.rust);
+        }
+    }
+    // The ignored parameters stay in the facade; the call carries the others.
+    let calls = &files[4].code;
+    let send = &calls[calls.find("    MessageInstantSend {").unwrap()..];
+    let send = &send[..send.find("    },").unwrap()];
+    assert!(
+        send.contains("msg_id: String") && !send.contains("uid"),
+        "{send}"
+    );
+}
+
+#[test]
+fn method_params_are_typed() {
+    let join = "params   = [\"channelID: str\"]";
+    assert_reported(
+        &[(File::Methods, join, "params   = [\"channelID: text\"]")],
+        &[
+            "(legacy = \"channelJoin\")",
+            "unknown type \"text\"; allowed: str, i32, u32",
+        ],
+    );
+    assert_reported(
+        &[(
+            File::Methods,
+            join,
+            "params   = [\"channelID: str unused\"]",
+        )],
+        &[
+            "(legacy = \"channelJoin\")",
+            "only `ignored` may follow the type",
+        ],
+    );
+    assert_reported(
+        &[(File::Methods, join, "")],
+        &["(legacy = \"channelJoin\")", "missing field `params`"],
+    );
+    assert_reported(
+        &[(
+            File::Methods,
+            "queued   = false",
+            "queued   = false\nparams   = []",
+        )],
+        &[
+            "(legacy = \"callbackSet\")",
+            "`params` is for queued methods",
+        ],
+    );
 }

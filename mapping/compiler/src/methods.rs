@@ -1,0 +1,163 @@
+//! Generation of the legacy method artefacts from the queued `[[method]]` rows: the adapter's
+//! `LegacyCall` enum and the `Signaling` methods that queue one.
+
+use crate::generate::{doc, lit, x_macro, HEADER};
+use crate::names::camel_case;
+use crate::schema::{Method, Param, ParamType};
+use std::fmt::Write as _;
+
+/// The parameters a call carries to the adapter (the ignored ones stay in the facade).
+fn carried(m: &Method) -> impl Iterator<Item = &Param> {
+    m.params.iter().filter(|p| !p.ignored)
+}
+
+fn queued(methods: &[Method]) -> impl Iterator<Item = &Method> {
+    methods.iter().filter(|m| m.queued)
+}
+
+/// `$OUT_DIR/legacy_call.rs`, included by `src/adapter/mod.rs`: `LegacyCall`, one variant per
+/// queued method with one field per parameter the shim uses, and `LegacyCall::method`.
+pub(crate) fn legacy_call(methods: &[Method]) -> String {
+    let mut o = String::from(HEADER);
+    doc(&mut o, "", "One queued legacy call with the arguments the shim uses: one variant per queued `[[method]]` row of `mapping/methods.toml` (the facade drops the parameters marked `ignored`).");
+    o.push_str("#[derive(Debug, Clone, PartialEq, Eq)]\npub(crate) enum LegacyCall {\n");
+    for m in queued(methods) {
+        doc(&mut o, "    ", &format!("`{}`.", m.legacy));
+        let variant = camel_case(&m.rust);
+        if carried(m).next().is_none() {
+            let _ = writeln!(o, "    {variant},");
+            continue;
+        }
+        let _ = writeln!(o, "    {variant} {{");
+        for p in carried(m) {
+            doc(&mut o, "        ", &format!("`{}`.", p.legacy));
+            let ty = match p.ty {
+                ParamType::Str => "String",
+                ParamType::I32 => "i32",
+                ParamType::U32 => "u32",
+            };
+            let _ = writeln!(o, "        {}: {ty},", p.rust);
+        }
+        o.push_str("    },\n");
+    }
+    o.push_str("}\n\nimpl LegacyCall {\n");
+    doc(&mut o, "    ", "The method this is a call of.");
+    o.push_str("    pub(crate) fn method(&self) -> LegacyMethod {\n        match self {\n");
+    for m in queued(methods) {
+        let v = camel_case(&m.rust);
+        let rest = if carried(m).next().is_none() {
+            ""
+        } else {
+            " { .. }"
+        };
+        let _ = writeln!(o, "            LegacyCall::{v}{rest} => LegacyMethod::{v},");
+    }
+    o.push_str("        }\n    }\n}\n");
+    o
+}
+
+/// `$OUT_DIR/signaling_methods.rs`, included by `src/signaling/facade.rs`: one `Signaling`
+/// method per queued row, documented with the row's note, with the legacy name as a doc alias,
+/// queuing its `LegacyCall` through `Signaling::call`.
+pub(crate) fn signaling_methods(methods: &[Method]) -> String {
+    let mut o = String::from(HEADER);
+    o.push_str("impl Signaling {\n");
+    for m in queued(methods) {
+        doc(
+            &mut o,
+            "    ",
+            &format!("`{}` ({}). {}", m.legacy, m.kind, m.note),
+        );
+        if m.legacy != m.rust {
+            let _ = writeln!(o, "    #[doc(alias = {})]", lit(&m.legacy));
+        }
+        if m.params.len() + 1 > 7 {
+            o.push_str("    #[allow(clippy::too_many_arguments)] // the legacy signature\n");
+        }
+        let params: Vec<String> = m
+            .params
+            .iter()
+            .map(|p| {
+                let ty = match p.ty {
+                    ParamType::Str => "&str",
+                    ParamType::I32 => "i32",
+                    ParamType::U32 => "u32",
+                };
+                format!(", {}: {ty}", p.rust)
+            })
+            .collect();
+        let _ = writeln!(o, "    pub fn {}(&self{}) {{", m.rust, params.concat());
+        let ignored: Vec<&str> = m
+            .params
+            .iter()
+            .filter(|p| p.ignored)
+            .map(|p| p.rust.as_str())
+            .collect();
+        match ignored.as_slice() {
+            [] => {}
+            [one] => {
+                let _ = writeln!(
+                    o,
+                    "        let _ = {one}; // ignored by the shim (see the row)"
+                );
+            }
+            many => {
+                let _ = writeln!(
+                    o,
+                    "        let _ = ({}); // ignored by the shim (see the row)",
+                    many.join(", ")
+                );
+            }
+        }
+        let variant = camel_case(&m.rust);
+        let fields: Vec<String> = carried(m)
+            .map(|p| match p.ty {
+                ParamType::Str => format!("{}: {}.to_string()", p.rust, p.rust),
+                ParamType::I32 | ParamType::U32 => p.rust.clone(),
+            })
+            .collect();
+        if fields.is_empty() {
+            let _ = writeln!(o, "        self.call(LegacyCall::{variant});");
+        } else {
+            let _ = writeln!(
+                o,
+                "        self.call(LegacyCall::{variant} {{ {} }});",
+                fields.join(", ")
+            );
+        }
+        o.push_str("    }\n\n");
+    }
+    o.push_str("}\n\n");
+    method_list(&mut o, methods);
+    o
+}
+
+/// `legacy_methods!(m)`, exported: calls `m!` with every method row as
+/// `(legacyName, rust_name, queued | own, [param: type, param: type ignored, ...])`.
+fn method_list(o: &mut String, methods: &[Method]) {
+    let entries: Vec<String> = methods
+        .iter()
+        .map(|m| {
+            let params: Vec<String> = m
+                .params
+                .iter()
+                .map(|p| {
+                    let ty = ParamType::ALL
+                        .iter()
+                        .find(|(_, t)| *t == p.ty)
+                        .map_or("str", |(n, _)| *n);
+                    let ignored = if p.ignored { " ignored" } else { "" };
+                    format!("{}: {ty}{ignored}", p.rust)
+                })
+                .collect();
+            let how = if m.queued { "queued" } else { "own" };
+            format!("({}, {}, {how}, [{}])", m.legacy, m.rust, params.join(", "))
+        })
+        .collect();
+    x_macro(
+        o,
+        "legacy_methods",
+        "every `[[method]]` row of `mapping/methods.toml`: `(legacyName, rust_name, queued | own, [param: type (ignored)?, ...])`",
+        &entries,
+    );
+}
