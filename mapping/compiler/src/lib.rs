@@ -92,7 +92,8 @@ pub struct Generated {
 /// `SignalingCallback` and of the event sink, included by `src/signaling/mod.rs`),
 /// `legacy_call.rs` (the adapter's `LegacyCall`, included by `src/adapter/mod.rs`) and
 /// `signaling_methods.rs` (the queued `Signaling` methods, included by
-/// `src/signaling/facade.rs`).
+/// `src/signaling/facade.rs`) and `testkit_calls.rs` (the scenario call table of the testkit,
+/// included by `src/testkit/calls.rs`).
 pub fn compile(sources: &Sources) -> Result<Vec<Generated>, Problems> {
     let tables = checks::check_all(sources)?;
     Ok(vec![
@@ -119,6 +120,10 @@ pub fn compile(sources: &Sources) -> Result<Vec<Generated>, Problems> {
         Generated {
             name: "signaling_methods.rs",
             code: methods::signaling_methods(&tables.methods),
+        },
+        Generated {
+            name: "testkit_calls.rs",
+            code: methods::testkit_calls(&tables.methods),
         },
     ])
 }

@@ -161,3 +161,64 @@ fn method_list(o: &mut String, methods: &[Method]) {
         &entries,
     );
 }
+
+/// `$OUT_DIR/testkit_calls.rs`, included by `src/testkit/calls.rs`: `queued_params`, the
+/// parameter types a scenario passes to each queued method, and `perform_queued`, which calls
+/// that `Signaling` method with the resolved arguments. The methods the facade answers itself
+/// give `None` and are carried out by `perform`.
+pub(crate) fn testkit_calls(methods: &[Method]) -> String {
+    let mut o = String::from(HEADER);
+    let own: Vec<String> = methods
+        .iter()
+        .filter(|m| !m.queued)
+        .map(|m| format!("LegacyMethod::{}", camel_case(&m.rust)))
+        .collect();
+    doc(&mut o, "", "The parameters a scenario passes to a queued method, in the facade's order; `None` for the methods the facade answers itself.");
+    o.push_str("fn queued_params(method: LegacyMethod) -> Option<&'static [Param]> {\n    match method {\n");
+    for m in queued(methods) {
+        let params: Vec<&str> = m
+            .params
+            .iter()
+            .map(|p| match p.ty {
+                ParamType::Str => "Param::Str",
+                ParamType::I32 | ParamType::U32 => "Param::Num",
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "        LegacyMethod::{} => Some(&[{}]),",
+            camel_case(&m.rust),
+            params.join(", ")
+        );
+    }
+    if !own.is_empty() {
+        let _ = writeln!(o, "        {} => None,", own.join(" | "));
+    }
+    o.push_str("    }\n}\n\n");
+    doc(&mut o, "", "Calls the queued method `method` on `sig` with the resolved arguments of a checked call; the methods the facade answers itself are left to `perform`.");
+    o.push_str("fn perform_queued(method: LegacyMethod, a: &Resolved<'_>, sig: &Signaling) {\n    match method {\n");
+    for m in queued(methods) {
+        let args: Vec<String> = m
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match p.ty {
+                ParamType::Str => format!("a.s({i})"),
+                ParamType::I32 => format!("a.i({i})"),
+                ParamType::U32 => format!("a.u({i})"),
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "        LegacyMethod::{} => sig.{}({}),",
+            camel_case(&m.rust),
+            m.rust,
+            args.join(", ")
+        );
+    }
+    if !own.is_empty() {
+        let _ = writeln!(o, "        {} => {{}}", own.join(" | "));
+    }
+    o.push_str("    }\n}\n");
+    o
+}

@@ -75,7 +75,8 @@ fn the_real_tables_compile() {
             "legacy_event.rs",
             "legacy_callback_macros.rs",
             "legacy_call.rs",
-            "signaling_methods.rs"
+            "signaling_methods.rs",
+            "testkit_calls.rs"
         ]
     );
     assert!(files[0].code.contains("pub enum LegacyMethod"));
