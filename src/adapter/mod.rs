@@ -467,7 +467,7 @@ impl Adapter {
                 msg,
                 msg_id,
             } => self.message_channel_send(method, &channel_id, &msg, &msg_id, true),
-            C::SetBackground | C::Dbg => self.unsupported(method),
+            C::Unsupported(_) => self.unsupported(method),
             C::SetNetworkStatus | C::Ping | C::Start | C::Stop => {
                 self.log_info(format!("{} needs nothing on RTM", method.rust_name()))
             }

@@ -3,7 +3,7 @@
 //! each `SignalingCallback` method into a call of the program's handler.
 
 use crate::generate::{doc, lit, HEADER};
-use crate::schema::{ArgType, Callback};
+use crate::schema::{ArgType, Callback, Method, ParamType};
 use std::fmt::Write as _;
 
 /// The C parameter types of one argument (a text is a pointer and a length).
@@ -110,5 +110,62 @@ pub(crate) fn callback_bridge(callbacks: &[Callback]) -> String {
         o.push_str("    }\n\n");
     }
     o.push_str("}\n");
+    o
+}
+
+/// `$OUT_DIR/api_methods.rs`, included by `capi/src/abi.rs`: `legacy_api!`, which expands
+/// `api_methods!` with one entry per method row in row (= header) order. A queued row's entry
+/// reads its texts and calls its `Signaling` method; the rows the facade answers itself are
+/// given to `legacy_api!` by hand, by legacy name.
+pub(crate) fn api_methods(methods: &[Method]) -> String {
+    let mut o = String::from(HEADER);
+    o.push_str("/// Expands `api_methods!` with every `[[method]]` row; takes the entries of the rows the facade\n");
+    o.push_str("/// answers itself as `legacyName: { entry }`, in row order.\n");
+    o.push_str("macro_rules! legacy_api {\n    (\n");
+    for m in methods.iter().filter(|m| !m.queued) {
+        let _ = writeln!(o, "        {0}: {{ $(${0}:tt)* }}", m.legacy);
+    }
+    o.push_str("    ) => {\n        api_methods! {\n");
+    for m in methods {
+        if !m.queued {
+            let _ = writeln!(o, "            $(${})*", m.legacy);
+            continue;
+        }
+        let mut params = Vec::new();
+        for p in &m.params {
+            match p.ty {
+                ParamType::Str => {
+                    params.push(format!("{}: S", p.rust));
+                    params.push(format!("{}_size: usize", p.rust));
+                }
+                ParamType::I32 => params.push(format!("{}: c_int", p.rust)),
+                ParamType::U32 => params.push(format!("{}: u32", p.rust)),
+            }
+        }
+        let _ = writeln!(
+            o,
+            "            {}({}) -> () = ();",
+            m.legacy,
+            params.join(", ")
+        );
+        o.push_str("                |c| {\n                    let sig = c.sig()?;\n");
+        for p in m.params.iter().filter(|p| p.ty == ParamType::Str) {
+            let _ = writeln!(
+                o,
+                "                    let {0} = c.s({1}, {0}, {0}_size)?;",
+                p.rust,
+                lit(&p.legacy)
+            );
+        }
+        let args: Vec<&str> = m.params.iter().map(|p| p.rust.as_str()).collect();
+        let _ = writeln!(
+            o,
+            "                    sig.{}({});",
+            m.rust,
+            args.join(", ")
+        );
+        o.push_str("                    Ok(())\n                }\n");
+    }
+    o.push_str("        }\n    };\n}\n");
     o
 }

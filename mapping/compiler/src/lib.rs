@@ -130,7 +130,9 @@ pub fn compile(sources: &Sources) -> Result<Vec<Generated>, Problems> {
 
 /// Checks the tables and returns the files of the C ABI crate (`capi/`): `icallback_c.rs`
 /// (`ICallBackC` and `CALLBACK_NAMES`, included by `capi/src/abi.rs`) and
-/// `callback_bridge.rs` (the `SignalingCallback` bridge, included by `capi/src/bridge.rs`).
+/// `callback_bridge.rs` (the `SignalingCallback` bridge, included by `capi/src/bridge.rs`) and
+/// `api_methods.rs` (`legacy_api!`, the entries of `IAgoraAPIC` and of the C++ virtual table,
+/// included by `capi/src/abi.rs`).
 pub fn compile_capi(sources: &Sources) -> Result<Vec<Generated>, Problems> {
     let tables = checks::check_all(sources)?;
     Ok(vec![
@@ -141,6 +143,10 @@ pub fn compile_capi(sources: &Sources) -> Result<Vec<Generated>, Problems> {
         Generated {
             name: "callback_bridge.rs",
             code: capi::callback_bridge(&tables.callbacks),
+        },
+        Generated {
+            name: "api_methods.rs",
+            code: capi::api_methods(&tables.methods),
         },
     ])
 }

@@ -15,13 +15,24 @@ fn queued(methods: &[Method]) -> impl Iterator<Item = &Method> {
     methods.iter().filter(|m| m.queued)
 }
 
+/// An `unsupported` row whose only answer is `onError`: it needs no handler of its own, and its
+/// call is `LegacyCall::Unsupported`.
+fn plainly_unsupported(m: &Method) -> bool {
+    m.kind == "unsupported" && m.results == ["onError"]
+}
+
+/// The queued rows with a `LegacyCall` variant of their own.
+fn handled(methods: &[Method]) -> impl Iterator<Item = &Method> {
+    queued(methods).filter(|m| !plainly_unsupported(m))
+}
+
 /// `$OUT_DIR/legacy_call.rs`, included by `src/adapter/mod.rs`: `LegacyCall`, one variant per
 /// queued method with one field per parameter the shim uses, and `LegacyCall::method`.
 pub(crate) fn legacy_call(methods: &[Method]) -> String {
     let mut o = String::from(HEADER);
     doc(&mut o, "", "One queued legacy call with the arguments the shim uses: one variant per queued `[[method]]` row of `mapping/methods.toml` (the facade drops the parameters marked `ignored`).");
     o.push_str("#[derive(Debug, Clone, PartialEq, Eq)]\npub(crate) enum LegacyCall {\n");
-    for m in queued(methods) {
+    for m in handled(methods) {
         doc(&mut o, "    ", &format!("`{}`.", m.legacy));
         let variant = camel_case(&m.rust);
         if carried(m).next().is_none() {
@@ -40,10 +51,17 @@ pub(crate) fn legacy_call(methods: &[Method]) -> String {
         }
         o.push_str("    },\n");
     }
+    doc(
+        &mut o,
+        "    ",
+        "A call of an `unsupported` method whose only answer is `onError`.",
+    );
+    o.push_str("    Unsupported(LegacyMethod),\n");
     o.push_str("}\n\nimpl LegacyCall {\n");
     doc(&mut o, "    ", "The method this is a call of.");
     o.push_str("    pub(crate) fn method(&self) -> LegacyMethod {\n        match self {\n");
-    for m in queued(methods) {
+    o.push_str("            LegacyCall::Unsupported(method) => *method,\n");
+    for m in handled(methods) {
         let v = camel_case(&m.rust);
         let rest = if carried(m).next().is_none() {
             ""
@@ -87,10 +105,11 @@ pub(crate) fn signaling_methods(methods: &[Method]) -> String {
             })
             .collect();
         let _ = writeln!(o, "    pub fn {}(&self{}) {{", m.rust, params.concat());
+        let plain = plainly_unsupported(m);
         let ignored: Vec<&str> = m
             .params
             .iter()
-            .filter(|p| p.ignored)
+            .filter(|p| p.ignored || plain)
             .map(|p| p.rust.as_str())
             .collect();
         match ignored.as_slice() {
@@ -116,7 +135,12 @@ pub(crate) fn signaling_methods(methods: &[Method]) -> String {
                 ParamType::I32 | ParamType::U32 => p.rust.clone(),
             })
             .collect();
-        if fields.is_empty() {
+        if plain {
+            let _ = writeln!(
+                o,
+                "        self.call(LegacyCall::Unsupported(LegacyMethod::{variant}));"
+            );
+        } else if fields.is_empty() {
             let _ = writeln!(o, "        self.call(LegacyCall::{variant});");
         } else {
             let _ = writeln!(

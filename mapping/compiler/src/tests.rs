@@ -669,7 +669,10 @@ fn a_list_argument_needs_a_count() {
 fn the_c_abi_files_follow_the_callback_rows() {
     let files = crate::compile_capi(&real()).unwrap_or_else(|p| panic!("{p}"));
     let names: Vec<&str> = files.iter().map(|f| f.name).collect();
-    assert_eq!(names, ["icallback_c.rs", "callback_bridge.rs"]);
+    assert_eq!(
+        names,
+        ["icallback_c.rs", "callback_bridge.rs", "api_methods.rs"]
+    );
     let fields = files[0].code.matches("    pub on").count();
     let methods = files[1].code.matches("    fn on_").count();
     let rows = crate::checks::check_all(&real()).unwrap_or_else(|p| panic!("{p}"));
@@ -749,4 +752,55 @@ fn method_params_are_typed() {
             "`params` is for queued methods",
         ],
     );
+}
+
+/// A new `unsupported` method row, as someone adding `setLogLevel` would write it.
+const NEW_UNSUPPORTED_ROW: &str = "
+[[method]]
+legacy   = \"setLogLevel\"
+rust     = \"set_log_level\"
+params   = [\"level: i32\"]
+area     = \"misc\"
+kind     = \"unsupported\"
+rtm      = []
+results  = [\"onError\"]
+contract = [\"Q4\"]
+note     = \"A log level for the legacy SDK's own log; the RTM core logs through the `log` crate, so the call reports onError 1001.\"
+";
+
+#[test]
+fn an_unsupported_row_reaches_the_facade_the_testkit_and_the_c_abi_without_code() {
+    let mut sources = real();
+    sources.methods.push_str(NEW_UNSUPPORTED_ROW);
+    let files = compile(&sources).unwrap_or_else(|p| panic!("{p}"));
+    let file = |name: &str| &files.iter().find(|f| f.name == name).unwrap().code;
+    // The method enum and the facade gain it; the facade queues the generic unsupported call.
+    assert!(file("mapping_tables.rs").contains("    SetLogLevel,"));
+    let facade = file("signaling_methods.rs");
+    let method = &facade[facade
+        .find("pub fn set_log_level(&self, level: i32) {")
+        .unwrap()..];
+    assert!(method.starts_with(
+        "pub fn set_log_level(&self, level: i32) {\n        let _ = level; // ignored by the shim (see the row)\n        self.call(LegacyCall::Unsupported(LegacyMethod::SetLogLevel));"
+    ));
+    assert!(facade.contains("#[doc(alias = \"setLogLevel\")]"));
+    assert!(facade.contains("(setLogLevel, set_log_level, queued, [level: i32])"));
+    // The adapter's LegacyCall needs no variant, so Adapter::dispatch needs no new arm: its
+    // `Unsupported` arm reports onError(set_log_level, 1001, …).
+    assert!(!file("legacy_call.rs").contains("SetLogLevel {"));
+    assert!(!file("legacy_call.rs").contains("    SetLogLevel,"));
+    // The testkit takes it in scenarios.
+    let testkit = file("testkit_calls.rs");
+    assert!(testkit.contains("LegacyMethod::SetLogLevel => Some(&[Param::Num]),"));
+    assert!(testkit.contains("LegacyMethod::SetLogLevel => sig.set_log_level(a.i(0)),"));
+    // The C ABI gains its IAgoraAPIC entry and C++ slot, last in row order.
+    let capi = crate::compile_capi(&sources).unwrap_or_else(|p| panic!("{p}"));
+    let api = &capi
+        .iter()
+        .find(|f| f.name == "api_methods.rs")
+        .unwrap()
+        .code;
+    let entry = api.find("setLogLevel(level: c_int) -> () = ();").unwrap();
+    assert!(api[entry..].contains("sig.set_log_level(level);"));
+    assert!(entry > api.find("$($destroy)*").unwrap());
 }
