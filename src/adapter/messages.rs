@@ -36,7 +36,7 @@ impl Adapter {
         let Some(client) = self.client() else {
             return self.send_failed(op, &id, AgoraECode::GeneralENotLogin, "not logged in");
         };
-        if msg.starts_with(END_CALL_PREFIX) || msg.starts_with(super::calls::DTMF_PREFIX) {
+        if msg.starts_with(END_CALL_PREFIX) || msg.starts_with(super::invitations::DTMF_PREFIX) {
             return self.send_failed(
                 op,
                 &id,

@@ -13,18 +13,17 @@
 //! operations were started; lanes do not wait for one another, so a slow login or invitation
 //! never holds up a message (T4).
 
-mod calls;
 mod channels;
 mod emitter;
 mod errors;
+mod invitations;
 mod invoke;
 mod messages;
 mod queries;
 mod session;
-mod uid;
 
+use crate::signaling::uid_of;
 pub(crate) use emitter::{Delivery, Emitter};
-pub(crate) use uid::uid_of;
 
 use crate::mapping::LegacyMethod;
 use crate::rtm::{EventStream, RtmClient, RtmEvent};
@@ -41,15 +40,15 @@ use std::task::{ready, Context, Poll};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 /// State the facade reads without going through the adapter task.
-pub(crate) struct Shared {
+pub(crate) struct InstanceState {
     status: AtomicI32,
     client: Mutex<Option<RtmClient>>,
     usage: Vec<AtomicU64>,
 }
 
-impl Shared {
+impl InstanceState {
     pub fn new() -> Self {
-        Shared {
+        InstanceState {
             status: AtomicI32::new(LoginState::NotLogin as i32),
             client: Mutex::new(None),
             usage: LegacyMethod::ALL
@@ -164,7 +163,7 @@ pub(crate) enum Lane {
     /// Operations on one channel.
     Channel(String),
     /// Invitations.
-    Calls,
+    Invitations,
     /// Queries and attributes.
     Queries,
     /// A timer of its own, ordered after nothing: a pending timer never holds up another
@@ -181,7 +180,7 @@ struct LaneState {
 
 /// The adapter task's state.
 pub(crate) struct Adapter {
-    shared: Arc<Shared>,
+    shared: Arc<InstanceState>,
     config: SignalingConfig,
     emitter: Emitter,
     delivery: Arc<Delivery>,
@@ -198,7 +197,7 @@ pub(crate) struct Adapter {
     held: Vec<RtmEvent>,
     session: session::Session,
     channels: channels::Channels,
-    calls: calls::Calls,
+    invitations: invitations::Invitations,
     next_timer: u64,
     stopped: bool,
 }
@@ -206,7 +205,7 @@ pub(crate) struct Adapter {
 impl Adapter {
     /// Starts the adapter task of an instance on `runtime`.
     pub fn spawn(
-        shared: Arc<Shared>,
+        shared: Arc<InstanceState>,
         config: SignalingConfig,
         delivery: Arc<Delivery>,
         runtime: &tokio::runtime::Handle,
@@ -226,7 +225,7 @@ impl Adapter {
             held: Vec::new(),
             session: session::Session::default(),
             channels: channels::Channels::default(),
-            calls: calls::Calls::default(),
+            invitations: invitations::Invitations::default(),
             next_timer: 0,
             stopped: false,
         };

@@ -273,7 +273,7 @@ impl Adapter {
     fn forget_session_state(&mut self) {
         self.session.account = None;
         self.channels = Default::default();
-        self.calls = Default::default();
+        self.invitations = Default::default();
     }
 
     /// Ends the session on RTM's initiative: `on_logout(code)`, status 0 (S5, S6, S7).

@@ -4,7 +4,7 @@
 
 use super::config::SignalingConfig;
 use super::{LoginState, SignalingCallback};
-use crate::adapter::{Adapter, Command, Delivery, LegacyCall, Shared};
+use crate::adapter::{Adapter, Command, Delivery, InstanceState, LegacyCall};
 use crate::mapping::LegacyMethod;
 use crate::rtm::RtmClient;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,7 +47,7 @@ pub struct Signaling {
 
 struct Inner {
     commands: UnboundedSender<Command>,
-    shared: Arc<Shared>,
+    shared: Arc<InstanceState>,
     delivery: Arc<Delivery>,
     destroyed: AtomicBool,
 }
@@ -85,7 +85,7 @@ impl Signaling {
     #[doc(alias = "createAgoraSDKInstanceCPP")]
     pub fn create_instance(config: SignalingConfig) -> Signaling {
         let runtime = config.runtime.clone().unwrap_or_else(default_runtime);
-        let shared = Arc::new(Shared::new());
+        let shared = Arc::new(InstanceState::new());
         let delivery = Arc::new(Delivery::default());
         let commands = Adapter::spawn(shared.clone(), config, delivery.clone(), &runtime);
         Signaling {

@@ -12,8 +12,9 @@ mod codes;
 mod config;
 mod event;
 mod facade;
-mod migration;
+mod report;
 mod sink;
+mod uid;
 
 pub use callback::SignalingCallback;
 pub use codes::{AgoraECode, LoginState};
@@ -21,3 +22,4 @@ pub use config::{CallbackMode, SignalingConfig, TokenProvider};
 pub use event::LegacyEvent;
 pub use facade::{sdk_version, Signaling};
 pub use sink::LegacyEventSink;
+pub(crate) use uid::uid_of;

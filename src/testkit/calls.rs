@@ -116,7 +116,7 @@ impl Resolved<'_> {
     fn n(&self, i: usize) -> i64 {
         match &self.args[i] {
             Term::Int(n) => *n,
-            Term::Uid(account) => i64::from(crate::adapter::uid_of(account)),
+            Term::Uid(account) => i64::from(crate::signaling::uid_of(account)),
             _ => 0,
         }
     }
