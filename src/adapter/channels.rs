@@ -70,6 +70,34 @@ struct JoinOutcome {
 
 type JoinResult = Result<JoinOutcome, RtmError<crate::rtm::JoinChannelErr>>;
 
+/// C9: the legacy `onChannelAttrUpdated` events between two snapshots of a channel's
+/// attributes: one "update" per new or changed key, one "del" (with an empty value) per removed
+/// key, or a single "clear" (empty name and value) when the last attributes went at once.
+fn attribute_updates(
+    channel_id: &str,
+    previous: &BTreeMap<String, String>,
+    next: &BTreeMap<String, String>,
+) -> Vec<LegacyEvent> {
+    let event = |name: &str, value: &str, kind: &str| LegacyEvent::ChannelAttrUpdated {
+        channel_id: channel_id.to_string(),
+        name: name.to_string(),
+        value: value.to_string(),
+        kind: kind.to_string(),
+    };
+    if next.is_empty() && !previous.is_empty() {
+        return vec![event("", "", "clear")];
+    }
+    let updated = next
+        .iter()
+        .filter(|(k, v)| previous.get(*k) != Some(*v))
+        .map(|(k, v)| event(k, v, "update"));
+    let deleted = previous
+        .keys()
+        .filter(|k| !next.contains_key(*k))
+        .map(|k| event(k, "", "del"));
+    updated.chain(deleted).collect()
+}
+
 impl Adapter {
     /// The RTM client while a session is open.
     fn channel_client(&self) -> Option<RtmClient> {
@@ -314,26 +342,8 @@ impl Adapter {
         };
         let next: BTreeMap<String, String> = all.into_iter().map(|a| (a.key, a.value)).collect();
         let previous = std::mem::replace(&mut joined.attributes, next.clone());
-        let mut changes = Vec::new();
-        if next.is_empty() && !previous.is_empty() {
-            changes.push((String::new(), String::new(), "clear"));
-        } else {
-            for (k, v) in &next {
-                if previous.get(k) != Some(v) {
-                    changes.push((k.clone(), v.clone(), "update"));
-                }
-            }
-            for k in previous.keys().filter(|k| !next.contains_key(*k)) {
-                changes.push((k.clone(), String::new(), "del"));
-            }
-        }
-        for (name, value, kind) in changes {
-            self.emit(LegacyEvent::ChannelAttrUpdated {
-                channel_id: channel_id.to_string(),
-                name,
-                value,
-                kind: kind.into(),
-            });
+        for event in attribute_updates(channel_id, &previous, &next) {
+            self.emit(event);
         }
         self.builtins_changed(channel_id);
     }
@@ -663,5 +673,46 @@ async fn members_of(channel: &RtmChannel) -> Result<Vec<String>, String> {
             }
             Err(e) => return Err(translate(&e).desc),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn texts(events: Vec<LegacyEvent>) -> Vec<String> {
+        events.iter().map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn attribute_snapshots_become_updates_then_deletions() {
+        let previous = map(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let next = map(&[("a", "1"), ("b", "20"), ("d", "4")]);
+        assert_eq!(
+            texts(attribute_updates("ch", &previous, &next)),
+            [
+                r#"onChannelAttrUpdated("ch", "b", "20", "update")"#,
+                r#"onChannelAttrUpdated("ch", "d", "4", "update")"#,
+                r#"onChannelAttrUpdated("ch", "c", "", "del")"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn emptying_the_attributes_is_one_clear_and_nothing_changed_is_silent() {
+        let previous = map(&[("a", "1"), ("b", "2")]);
+        assert_eq!(
+            texts(attribute_updates("ch", &previous, &map(&[]))),
+            [r#"onChannelAttrUpdated("ch", "", "", "clear")"#]
+        );
+        assert!(attribute_updates("ch", &previous, &previous).is_empty());
+        assert!(attribute_updates("ch", &map(&[]), &map(&[])).is_empty());
     }
 }
