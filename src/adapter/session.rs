@@ -309,16 +309,7 @@ impl Adapter {
                 self.emit(LegacyEvent::Reconnected { fd: LEGACY_FD });
             }
             ConnectionState::Aborted if status != LoginState::NotLogin => {
-                let (code, why) = match reason {
-                    ConnectionChangeReason::RemoteLogin => (
-                        AgoraECode::LogoutEKicked,
-                        "the same account logged in elsewhere",
-                    ),
-                    ConnectionChangeReason::BannedByServer => {
-                        (AgoraECode::LogoutEOther, "banned by the RTM system")
-                    }
-                    _ => (AgoraECode::LogoutENet, "the connection was lost"),
-                };
+                let (code, why) = abort_code(reason);
                 // RTM needs a logout before the next login.
                 if let Some(client) = self.client() {
                     drop(self.rtm_logout(client));
@@ -404,6 +395,35 @@ impl Adapter {
                     "the token expired and no token provider is configured",
                 );
             }
+        }
+    }
+}
+
+/// S5, S6: the `onLogout` code of a session RTM aborted for `reason`, and why, in words.
+fn abort_code(reason: ConnectionChangeReason) -> (AgoraECode, &'static str) {
+    match reason {
+        ConnectionChangeReason::RemoteLogin => (
+            AgoraECode::LogoutEKicked,
+            "the same account logged in elsewhere",
+        ),
+        ConnectionChangeReason::BannedByServer => {
+            (AgoraECode::LogoutEOther, "banned by the RTM system")
+        }
+        _ => (AgoraECode::LogoutENet, "the connection was lost"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_aborted_session_logs_out_with_the_code_of_its_reason() {
+        use ConnectionChangeReason as R;
+        assert_eq!(abort_code(R::RemoteLogin).0, AgoraECode::LogoutEKicked);
+        assert_eq!(abort_code(R::BannedByServer).0, AgoraECode::LogoutEOther);
+        for other in [R::Interrupted, R::LoginTimeout, R::Logout, R::LoginFailure] {
+            assert_eq!(abort_code(other).0, AgoraECode::LogoutENet, "{other:?}");
         }
     }
 }
