@@ -1,21 +1,22 @@
 //! The legacy-to-RTM mapping tables, compiled in from `mapping/*.toml`.
 //!
 //! Every legacy method, legacy callback, RTM event, RTM error code and `invoke` function is a
-//! row of one of the tables in the crate's `mapping/` folder. `build.rs` validates the rows and
-//! turns them into the statics and enums of this module, so the adapter, the tests and the
-//! migration guide all read the same facts. The schema of each table is described in
+//! row of one of the tables in the crate's `mapping/` folder. The table compiler
+//! (`mapping/compiler`, run by `build.rs`) validates the rows and turns them into the statics and
+//! enums of this module, so the adapter, the tests and the migration guide all read the same
+//! facts. The schema of each table is described in
 //! `mapping/README.md`.
 //!
 //! ```
-//! use sig2rtm::mapping::{legacy_error_for, method_by_legacy, MethodKind};
+//! use sig2rtm::mapping::{method_by_legacy, ErrorTranslation, MethodKind};
+//! use sig2rtm::rtm::PeerMessageErrCode;
 //!
 //! let send = method_by_legacy("messageInstantSend").unwrap();
 //! assert_eq!(send.rust, "message_instant_send");
 //! assert_eq!(send.kind, MethodKind::Direct);
 //!
 //! // PEER_MESSAGE_ERR_CODE::PEER_UNREACHABLE (3) reaches the app as SENDMESSAGE_E_OTHER (400).
-//! let row = legacy_error_for("PEER_MESSAGE_ERR_CODE", 3).unwrap();
-//! assert_eq!(row.legacy_code, 400);
+//! assert_eq!(PeerMessageErrCode::PeerUnreachable.error_row().legacy_code, 400);
 //! ```
 
 use std::fmt;
@@ -235,6 +236,9 @@ pub struct ErrorRow {
     pub rtm_name: &'static str,
     /// RTM numeric value.
     pub rtm_code: i32,
+    /// The value's variant in the core's enum, e.g. `Some("PeerUnreachable")`; `None` for a
+    /// web-only value that the core's enum does not have.
+    pub variant: Option<&'static str>,
     /// Legacy `AGORA_E_CODE` name it becomes.
     pub legacy_name: &'static str,
     /// Legacy numeric value it becomes.
@@ -268,6 +272,22 @@ pub struct InvokeRow {
     pub note: &'static str,
 }
 
+/// An RTM code enum whose every value has an `[[error]]` row: how each value reaches a legacy
+/// app. The implementations are generated from `mapping/errors.toml`, one exhaustive `match` per
+/// enum, so a variant without a row does not compile.
+///
+/// ```
+/// use sig2rtm::mapping::ErrorTranslation;
+/// use sig2rtm::rtm::PeerMessageErrCode;
+///
+/// let row = PeerMessageErrCode::PeerUnreachable.error_row();
+/// assert_eq!((row.legacy_name, row.legacy_code), ("SENDMESSAGE_E_OTHER", 400));
+/// ```
+pub trait ErrorTranslation: crate::rtm::RtmCode {
+    /// The `[[error]]` row of this value.
+    fn error_row(self) -> &'static ErrorRow;
+}
+
 include!(concat!(env!("OUT_DIR"), "/mapping_tables.rs"));
 
 /// The method row with this exact legacy name, e.g. `"channelJoin"`.
@@ -297,8 +317,10 @@ pub fn rtm_event(scope: RtmEventScope, name: &str) -> Option<&'static RtmEventRo
         .find(|e| e.scope == scope && e.rtm == name)
 }
 
-/// How the RTM result `rtm_code` of enum `rtm_enum` is reported to a legacy app, e.g.
-/// `legacy_error_for("LOCAL_INVITATION_ERR_CODE", 1)` gives `INVITE_E_PEEROFFLINE` (703).
+/// The `[[error]]` row of the RTM result `rtm_code` of enum `rtm_enum`, e.g.
+/// `legacy_error_for("LOCAL_INVITATION_ERR_CODE", 1)` gives `INVITE_E_PEEROFFLINE` (703). A
+/// lookup for tools and tests that start from numbers; the adapter translates a core error
+/// through [`ErrorTranslation`], which cannot miss a row.
 pub fn legacy_error_for(rtm_enum: &str, rtm_code: i32) -> Option<&'static ErrorRow> {
     ERRORS
         .iter()

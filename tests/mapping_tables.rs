@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use sig2rtm::mapping::*;
+use sig2rtm_tables::snake_case;
 
 /// Every IAgoraAPI method of signaling-legacy.md §2.1–§2.8 and legacy-cpp-api.md. The iOS-only
 /// `channelJoin:dynamicKey:` selector and `uid` property of §2.7 are not C++ methods and have no row.
@@ -141,32 +142,6 @@ const SNAKE_CASE_EXCEPTIONS: &[(&str, &str)] = &[];
 /// Direct or emulated methods that fire no callback at all: `destroy` (S8 forbids any
 /// callback once it returns).
 const SILENT_METHODS: &[&str] = &["destroy"];
-
-/// The snake_case rule of contract N1: an underscore before a capital that follows a
-/// lower-case letter or digit, and before the last capital of an acronym that is followed by a
-/// lower-case letter.
-fn snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_uppercase() {
-            let prev = i.checked_sub(1).map(|j| chars[j]);
-            let next = chars.get(i + 1).copied();
-            let boundary = match prev {
-                Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
-                Some(p) if p.is_ascii_uppercase() => next.is_some_and(|n| n.is_ascii_lowercase()),
-                _ => false,
-            };
-            if boundary {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 fn expected_rust_name(legacy: &str) -> String {
     SNAKE_CASE_EXCEPTIONS
@@ -776,4 +751,45 @@ fn area_and_kind_spellings_round_trip() {
     assert_eq!(MethodKind::Unsupported.as_str(), "unsupported");
     assert_eq!(MethodKind::Emulated.to_string(), "emulated");
     assert_eq!(Area::CallInvitation.to_string(), "call_invitation");
+}
+
+/// Every value of one RTM code enum reaches its own `[[error]]` row through the generated match.
+fn assert_typed_rows<C: ErrorTranslation + std::fmt::Debug>() {
+    for &value in C::all() {
+        let row = value.error_row();
+        assert_eq!(
+            (row.rtm_enum, row.rtm_name, row.rtm_code),
+            (C::ENUM_NAME, value.name(), value.code()),
+            "{value:?} reaches the wrong row"
+        );
+        assert!(row.variant.is_some(), "{value:?}: its row names no variant");
+    }
+}
+
+#[test]
+fn typed_translation_reaches_each_values_own_row() {
+    use sig2rtm::rtm::*;
+    assert_typed_rows::<LoginErrCode>();
+    assert_typed_rows::<LogoutErrCode>();
+    assert_typed_rows::<RenewTokenErrCode>();
+    assert_typed_rows::<PeerMessageErrCode>();
+    assert_typed_rows::<JoinChannelErr>();
+    assert_typed_rows::<LeaveChannelErr>();
+    assert_typed_rows::<ChannelMessageErrCode>();
+    assert_typed_rows::<GetMembersErr>();
+    assert_typed_rows::<GetChannelMemberCountErrCode>();
+    assert_typed_rows::<QueryPeersOnlineStatusErr>();
+    assert_typed_rows::<PeerSubscriptionStatusErr>();
+    assert_typed_rows::<QueryPeersBySubscriptionOptionErr>();
+    assert_typed_rows::<AttributeOperationErr>();
+    assert_typed_rows::<LocalInvitationErrCode>();
+    assert_typed_rows::<RemoteInvitationErrCode>();
+    assert_typed_rows::<InvitationApiCallErrCode>();
+    // The rows without a variant are the web-only values, which no core enum has.
+    let web_only: Vec<String> = ERRORS
+        .iter()
+        .filter(|e| e.variant.is_none())
+        .map(|e| format!("{}::{}", e.rtm_enum, e.rtm_name))
+        .collect();
+    assert_eq!(web_only.len(), 5, "{web_only:?}");
 }

@@ -1,141 +1,20 @@
 //! The binary interface of `agora_sig.h`: the C structs [`ICallBackC`] and [`IAgoraAPIC`], and
 //! the virtual table of the C++ `IAgoraAPI` objects.
 //!
-//! One list of methods (the `api_methods!` invocation below, in the header's declaration order)
-//! generates the fields of [`IAgoraAPIC`], the slots of the C++ virtual table and the entry
-//! points behind both, so the two views cannot drift apart. The tests compile the header with
+//! One list of methods (the `api_methods!` expansion that `legacy_api!` builds from the
+//! `[[method]]` rows, in the header's declaration order) generates the fields of
+//! [`IAgoraAPIC`], the slots of the C++ virtual table and the entry points behind both, so the
+//! two views cannot drift apart. `ICallBackC` is generated from the `[[callback]]` rows. The tests compile the header with
 //! the system compiler and check that its offsets and slot numbers match these.
 
 use crate::instance::{enter, Instance, View};
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::AtomicPtr;
 
-/// `ICallBackC`: the callbacks of a C program, in the header's order (which is also the order
-/// of the C++ `ICallBack` virtual table: slot `i` is field `i`). NULL fields are skipped.
-#[repr(C)]
-#[derive(Default)]
-pub struct ICallBackC {
-    pub onReconnecting: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, u32)>,
-    pub onReconnected: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, c_int)>,
-    pub onLoginSuccess: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, u32, c_int)>,
-    pub onLogout: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, c_int)>,
-    pub onLoginFailed: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, c_int)>,
-    pub onChannelJoined: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize)>,
-    pub onChannelJoinFailed: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, c_int)>,
-    pub onChannelLeaved: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, c_int)>,
-    pub onChannelUserJoined: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, u32)>,
-    pub onChannelUserLeaved: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, u32)>,
-    pub onChannelUserList:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, c_int, *mut *mut c_char, *mut u32)>,
-    pub onChannelQueryUserNumResult:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, c_int, c_int)>,
-    pub onChannelQueryUserIsIn:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, c_int)>,
-    pub onChannelAttrUpdated: Option<
-        unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, S, usize, S, usize),
-    >,
-    pub onInviteReceived:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, u32, S, usize)>,
-    pub onInviteReceivedByPeer:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, u32)>,
-    pub onInviteAcceptedByPeer:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, u32, S, usize)>,
-    pub onInviteRefusedByPeer:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, u32, S, usize)>,
-    pub onInviteFailed: Option<
-        unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, u32, c_int, S, usize),
-    >,
-    pub onInviteEndByPeer:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, u32, S, usize)>,
-    pub onInviteEndByMyself:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, u32)>,
-    #[allow(clippy::type_complexity)]
-    pub onInviteMsg: Option<
-        unsafe extern "C-unwind" fn(
-            *mut ICallBackC,
-            S,
-            usize,
-            S,
-            usize,
-            u32,
-            S,
-            usize,
-            S,
-            usize,
-            S,
-            usize,
-        ),
-    >,
-    pub onMessageSendError: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, c_int)>,
-    pub onMessageSendProgress: Option<
-        unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, S, usize, S, usize),
-    >,
-    pub onMessageSendSuccess: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize)>,
-    pub onMessageAppReceived: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize)>,
-    pub onMessageInstantReceive:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, u32, S, usize)>,
-    pub onMessageChannelReceive:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, u32, S, usize)>,
-    pub onLog: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize)>,
-    pub onInvokeRet:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, S, usize)>,
-    pub onMsg: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, S, usize)>,
-    pub onUserAttrResult:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, S, usize)>,
-    pub onUserAttrAllResult:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize)>,
-    pub onError: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, c_int, S, usize)>,
-    pub onQueryUserStatusResult:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize)>,
-    pub onDbg: Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize)>,
-    pub onBCCall_result:
-        Option<unsafe extern "C-unwind" fn(*mut ICallBackC, S, usize, S, usize, S, usize)>,
-}
+include!(concat!(env!("OUT_DIR"), "/icallback_c.rs"));
 
 /// `char const*` of the header.
 type S = *const c_char;
-
-/// The callbacks' names in declaration order (= field order of [`ICallBackC`] = slot order of
-/// the C++ `ICallBack` virtual table).
-pub const CALLBACK_NAMES: &[&str] = &[
-    "onReconnecting",
-    "onReconnected",
-    "onLoginSuccess",
-    "onLogout",
-    "onLoginFailed",
-    "onChannelJoined",
-    "onChannelJoinFailed",
-    "onChannelLeaved",
-    "onChannelUserJoined",
-    "onChannelUserLeaved",
-    "onChannelUserList",
-    "onChannelQueryUserNumResult",
-    "onChannelQueryUserIsIn",
-    "onChannelAttrUpdated",
-    "onInviteReceived",
-    "onInviteReceivedByPeer",
-    "onInviteAcceptedByPeer",
-    "onInviteRefusedByPeer",
-    "onInviteFailed",
-    "onInviteEndByPeer",
-    "onInviteEndByMyself",
-    "onInviteMsg",
-    "onMessageSendError",
-    "onMessageSendProgress",
-    "onMessageSendSuccess",
-    "onMessageAppReceived",
-    "onMessageInstantReceive",
-    "onMessageChannelReceive",
-    "onLog",
-    "onInvokeRet",
-    "onMsg",
-    "onUserAttrResult",
-    "onUserAttrAllResult",
-    "onError",
-    "onQueryUserStatusResult",
-    "onDbg",
-    "onBCCall_result",
-];
 
 /// The C++ `IAgoraAPI` object: only its virtual-table pointer. It is the first field of
 /// [`Instance`], so the object's address is the instance's.
@@ -266,344 +145,32 @@ unsafe extern "C" fn cpp_deleting_dtor(this: *mut CppApi) {
     })
 }
 
-api_methods! {
-    callbackSet(handler: *mut c_void) -> () = ();
-        |c| { c.set_handler(handler); Ok(()) }
-    callbackGet() -> *mut c_void = std::ptr::null_mut();
-        |c| { Ok(c.handler_ptr()) }
-    login(vendor_id: S, vendor_id_size: usize, account: S, account_size: usize, token: S,
-          token_size: usize, uid: u32, device_id: S, device_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let vendor_id = c.s("vendorID", vendor_id, vendor_id_size)?;
-            let account = c.s("account", account, account_size)?;
-            let token = c.s("token", token, token_size)?;
-            let device_id = c.s("deviceID", device_id, device_id_size)?;
-            sig.login(vendor_id, account, token, uid, device_id);
-            Ok(())
-        }
-    login2(vendor_id: S, vendor_id_size: usize, account: S, account_size: usize, token: S,
-           token_size: usize, uid: u32, device_id: S, device_id_size: usize,
-           retry_time_in_s: c_int, retry_count: c_int) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let vendor_id = c.s("vendorID", vendor_id, vendor_id_size)?;
-            let account = c.s("account", account, account_size)?;
-            let token = c.s("token", token, token_size)?;
-            let device_id = c.s("deviceID", device_id, device_id_size)?;
-            sig.login2(vendor_id, account, token, uid, device_id, retry_time_in_s, retry_count);
-            Ok(())
-        }
-    logout() -> () = ();
-        |c| { c.sig()?.logout(); Ok(()) }
-    channelJoin(channel_id: S, channel_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            sig.channel_join(c.s("channelID", channel_id, channel_id_size)?);
-            Ok(())
-        }
-    channelLeave(channel_id: S, channel_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            sig.channel_leave(c.s("channelID", channel_id, channel_id_size)?);
-            Ok(())
-        }
-    channelQueryUserNum(channel_id: S, channel_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            sig.channel_query_user_num(c.s("channelID", channel_id, channel_id_size)?);
-            Ok(())
-        }
-    channelQueryUserIsIn(channel_id: S, channel_id_size: usize, account: S,
-                         account_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let account = c.s("account", account, account_size)?;
-            sig.channel_query_user_is_in(channel_id, account);
-            Ok(())
-        }
-    channelSetAttr(channel_id: S, channel_id_size: usize, name: S, name_size: usize, value: S,
-                   value_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let name = c.s("name", name, name_size)?;
-            let value = c.s("value", value, value_size)?;
-            sig.channel_set_attr(channel_id, name, value);
-            Ok(())
-        }
-    channelDelAttr(channel_id: S, channel_id_size: usize, name: S, name_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let name = c.s("name", name, name_size)?;
-            sig.channel_del_attr(channel_id, name);
-            Ok(())
-        }
-    channelClearAttr(channel_id: S, channel_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            sig.channel_clear_attr(c.s("channelID", channel_id, channel_id_size)?);
-            Ok(())
-        }
-    channelInviteUser(channel_id: S, channel_id_size: usize, account: S, account_size: usize,
-                      uid: u32) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let account = c.s("account", account, account_size)?;
-            sig.channel_invite_user(channel_id, account, uid);
-            Ok(())
-        }
-    channelInviteUser2(channel_id: S, channel_id_size: usize, account: S, account_size: usize,
-                       extra: S, extra_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let account = c.s("account", account, account_size)?;
-            let extra = c.s("extra", extra, extra_size)?;
-            sig.channel_invite_user2(channel_id, account, extra);
-            Ok(())
-        }
-    channelInvitePhone(channel_id: S, channel_id_size: usize, phone_num: S,
-                       phone_num_size: usize, uid: u32) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let phone_num = c.s("phoneNum", phone_num, phone_num_size)?;
-            sig.channel_invite_phone(channel_id, phone_num, uid);
-            Ok(())
-        }
-    channelInvitePhone2(channel_id: S, channel_id_size: usize, phone_num: S,
-                        phone_num_size: usize, sources_num: S, sources_num_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let phone_num = c.s("phoneNum", phone_num, phone_num_size)?;
-            let sources_num = c.s("sourcesNum", sources_num, sources_num_size)?;
-            sig.channel_invite_phone2(channel_id, phone_num, sources_num);
-            Ok(())
-        }
-    channelInvitePhone3(channel_id: S, channel_id_size: usize, phone_num: S,
-                        phone_num_size: usize, sources_num: S, sources_num_size: usize,
-                        extra: S, extra_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let phone_num = c.s("phoneNum", phone_num, phone_num_size)?;
-            let sources_num = c.s("sourcesNum", sources_num, sources_num_size)?;
-            let extra = c.s("extra", extra, extra_size)?;
-            sig.channel_invite_phone3(channel_id, phone_num, sources_num, extra);
-            Ok(())
-        }
-    channelInviteDTMF(channel_id: S, channel_id_size: usize, phone_num: S,
-                      phone_num_size: usize, dtmf: S, dtmf_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let phone_num = c.s("phoneNum", phone_num, phone_num_size)?;
-            let dtmf = c.s("dtmf", dtmf, dtmf_size)?;
-            sig.channel_invite_dtmf(channel_id, phone_num, dtmf);
-            Ok(())
-        }
-    channelInviteAccept(channel_id: S, channel_id_size: usize, account: S, account_size: usize,
-                        uid: u32, extra: S, extra_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let account = c.s("account", account, account_size)?;
-            let extra = c.s("extra", extra, extra_size)?;
-            sig.channel_invite_accept(channel_id, account, uid, extra);
-            Ok(())
-        }
-    channelInviteRefuse(channel_id: S, channel_id_size: usize, account: S, account_size: usize,
-                        uid: u32, extra: S, extra_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let account = c.s("account", account, account_size)?;
-            let extra = c.s("extra", extra, extra_size)?;
-            sig.channel_invite_refuse(channel_id, account, uid, extra);
-            Ok(())
-        }
-    channelInviteEnd(channel_id: S, channel_id_size: usize, account: S, account_size: usize,
-                     uid: u32) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let account = c.s("account", account, account_size)?;
-            sig.channel_invite_end(channel_id, account, uid);
-            Ok(())
-        }
-    messageAppSend(msg: S, msg_size: usize, msg_id: S, msg_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let msg = c.s("msg", msg, msg_size)?;
-            let msg_id = c.s("msgID", msg_id, msg_id_size)?;
-            sig.message_app_send(msg, msg_id);
-            Ok(())
-        }
-    messageInstantSend(account: S, account_size: usize, uid: u32, msg: S, msg_size: usize,
-                       msg_id: S, msg_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let account = c.s("account", account, account_size)?;
-            let msg = c.s("msg", msg, msg_size)?;
-            let msg_id = c.s("msgID", msg_id, msg_id_size)?;
-            sig.message_instant_send(account, uid, msg, msg_id);
-            Ok(())
-        }
-    messageInstantSend2(account: S, account_size: usize, uid: u32, msg: S, msg_size: usize,
-                        msg_id: S, msg_id_size: usize, options: S, options_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let account = c.s("account", account, account_size)?;
-            let msg = c.s("msg", msg, msg_size)?;
-            let msg_id = c.s("msgID", msg_id, msg_id_size)?;
-            let options = c.s("options", options, options_size)?;
-            sig.message_instant_send2(account, uid, msg, msg_id, options);
-            Ok(())
-        }
-    messageChannelSend(channel_id: S, channel_id_size: usize, msg: S, msg_size: usize,
-                       msg_id: S, msg_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let msg = c.s("msg", msg, msg_size)?;
-            let msg_id = c.s("msgID", msg_id, msg_id_size)?;
-            sig.message_channel_send(channel_id, msg, msg_id);
-            Ok(())
-        }
-    messageChannelSendForce(channel_id: S, channel_id_size: usize, msg: S, msg_size: usize,
-                            msg_id: S, msg_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let msg = c.s("msg", msg, msg_size)?;
-            let msg_id = c.s("msgID", msg_id, msg_id_size)?;
-            sig.message_channel_send_force(channel_id, msg, msg_id);
-            Ok(())
-        }
-    messageChannelSend2(channel_id: S, channel_id_size: usize, msg: S, msg_size: usize,
-                        msg_id: S, msg_id_size: usize, extra: S, extra_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let channel_id = c.s("channelID", channel_id, channel_id_size)?;
-            let msg = c.s("msg", msg, msg_size)?;
-            let msg_id = c.s("msgID", msg_id, msg_id_size)?;
-            let extra = c.s("extra", extra, extra_size)?;
-            sig.message_channel_send2(channel_id, msg, msg_id, extra);
-            Ok(())
-        }
-    messagePushSend(account: S, account_size: usize, uid: u32, msg: S, msg_size: usize,
-                    msg_id: S, msg_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let account = c.s("account", account, account_size)?;
-            let msg = c.s("msg", msg, msg_size)?;
-            let msg_id = c.s("msgID", msg_id, msg_id_size)?;
-            sig.message_push_send(account, uid, msg, msg_id);
-            Ok(())
-        }
-    messageChatSend(account: S, account_size: usize, uid: u32, msg: S, msg_size: usize,
-                    msg_id: S, msg_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let account = c.s("account", account, account_size)?;
-            let msg = c.s("msg", msg, msg_size)?;
-            let msg_id = c.s("msgID", msg_id, msg_id_size)?;
-            sig.message_chat_send(account, uid, msg, msg_id);
-            Ok(())
-        }
-    messageDTMFSend(uid: u32, msg: S, msg_size: usize, msg_id: S, msg_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let msg = c.s("msg", msg, msg_size)?;
-            let msg_id = c.s("msgID", msg_id, msg_id_size)?;
-            sig.message_dtmf_send(uid, msg, msg_id);
-            Ok(())
-        }
-    setBackground(b_out: u32) -> () = ();
-        |c| { c.sig()?.set_background(b_out); Ok(()) }
-    setNetworkStatus(b_out: u32) -> () = ();
-        |c| { c.sig()?.set_network_status(b_out); Ok(()) }
-    ping() -> () = ();
-        |c| { c.sig()?.ping(); Ok(()) }
-    setAttr(name: S, name_size: usize, value: S, value_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let name = c.s("name", name, name_size)?;
-            let value = c.s("value", value, value_size)?;
-            sig.set_attr(name, value);
-            Ok(())
-        }
-    getAttr(name: S, name_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            sig.get_attr(c.s("name", name, name_size)?);
-            Ok(())
-        }
-    getAttrAll() -> () = ();
-        |c| { c.sig()?.get_attr_all(); Ok(()) }
-    getUserAttr(account: S, account_size: usize, name: S, name_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let account = c.s("account", account, account_size)?;
-            let name = c.s("name", name, name_size)?;
-            sig.get_user_attr(account, name);
-            Ok(())
-        }
-    getUserAttrAll(account: S, account_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            sig.get_user_attr_all(c.s("account", account, account_size)?);
-            Ok(())
-        }
-    queryUserStatus(account: S, account_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            sig.query_user_status(c.s("account", account, account_size)?);
-            Ok(())
-        }
-    invoke(name: S, name_size: usize, req: S, req_size: usize, call_id: S,
-           call_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let name = c.s("name", name, name_size)?;
-            let req = c.s("req", req, req_size)?;
-            let call_id = c.s("callID", call_id, call_id_size)?;
-            sig.invoke(name, req, call_id);
-            Ok(())
-        }
-    start() -> () = ();
-        |c| { c.sig()?.start(); Ok(()) }
-    stop() -> () = ();
-        |c| { c.sig()?.stop(); Ok(()) }
-    isOnline() -> bool = false;
-        |c| { Ok(c.sig_quiet().is_some_and(|s| s.is_online())) }
-    getStatus() -> c_int = 0;
-        |c| { Ok(c.sig_quiet().map_or(0, |s| s.get_status())) }
-    getSdkVersion() -> c_int = sig2rtm::signaling::sdk_version();
-        |c| { Ok(sig2rtm::signaling::sdk_version()) }
-    bc_call(func: S, func_size: usize, json_args: S, json_args_size: usize, call_id: S,
-            call_id_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let func = c.s("func", func, func_size)?;
-            let json_args = c.s("json_args", json_args, json_args_size)?;
-            let call_id = c.s("callID", call_id, call_id_size)?;
-            sig.bc_call(func, json_args, call_id);
-            Ok(())
-        }
-    dbg(a: S, a_size: usize, b: S, b_size: usize) -> () = ();
-        |c| {
-            let sig = c.sig()?;
-            let a = c.s("a", a, a_size)?;
-            let b = c.s("b", b, b_size)?;
-            sig.dbg(a, b);
-            Ok(())
-        }
-    destroy() -> () = ();
-        |c| { c.inst.destroy(); Ok(()) }
+include!(concat!(env!("OUT_DIR"), "/api_methods.rs"));
+
+// The entries of the methods the facade answers itself; the others come from the rows.
+legacy_api! {
+    callbackSet: {
+        callbackSet(handler: *mut c_void) -> () = ();
+            |c| { c.set_handler(handler); Ok(()) }
+    }
+    callbackGet: {
+        callbackGet() -> *mut c_void = std::ptr::null_mut();
+            |c| { Ok(c.handler_ptr()) }
+    }
+    isOnline: {
+        isOnline() -> bool = false;
+            |c| { Ok(c.sig_quiet().is_some_and(|s| s.is_online())) }
+    }
+    getStatus: {
+        getStatus() -> c_int = 0;
+            |c| { Ok(c.sig_quiet().map_or(0, |s| s.get_status())) }
+    }
+    getSdkVersion: {
+        getSdkVersion() -> c_int = sig2rtm::signaling::sdk_version();
+            |c| { Ok(sig2rtm::signaling::sdk_version()) }
+    }
+    destroy: {
+        destroy() -> () = ();
+            |c| { c.inst.destroy(); Ok(()) }
+    }
 }

@@ -252,6 +252,56 @@ fn probe_source() -> String {
     s
 }
 
+/// `(legacy name, queued | own, parameter types)` of every method row.
+macro_rules! method_rows {
+    ($(($legacy:ident, $rust:ident, $how:ident, [$($p:ident : $t:tt $($ignored:ident)?),*])),* $(,)?) => {
+        vec![$((stringify!($legacy), stringify!($how), vec![$(stringify!($t)),*])),*]
+    };
+}
+
+/// `(legacy name, argument types)` of every callback row.
+macro_rules! callback_rows {
+    ($(($legacy:ident, $rust:ident, $variant:ident, [$($a:ident : $t:tt),*])),* $(,)?) => {
+        vec![$((stringify!($legacy), vec![$(stringify!($t)),*])),*]
+    };
+}
+
+/// The C++ parameter types of the row types (`str`, `i32`, `u32`, `count`, `[str]`, `[u32]`).
+fn row_types(row: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in row {
+        match *t {
+            "str" => out.extend(["char const*".to_string(), "size_t".to_string()]),
+            "i32" | "count" => out.push("int".to_string()),
+            "u32" => out.push("uint32_t".to_string()),
+            "[str]" => out.push("char**".to_string()),
+            "[u32]" => out.push("uint32_t*".to_string()),
+            other => panic!("unknown row type {other}"),
+        }
+    }
+    out
+}
+
+#[test]
+fn the_header_tables_are_the_mapping_rows() {
+    // The probe checks agora_sig.h against the tables above; these must be the rows' own
+    // signatures, from which the library's entries and the facade are generated.
+    let methods = sig2rtm::legacy_methods!(method_rows);
+    let names: Vec<&str> = methods.iter().map(|m| m.0).collect();
+    assert_eq!(names, METHODS.iter().map(|m| m.0).collect::<Vec<_>>());
+    for ((legacy, how, row), (_, _, params)) in methods.iter().zip(METHODS) {
+        if *how == "queued" {
+            assert_eq!(row_types(row), types(params, false), "{legacy}");
+        }
+    }
+    let callbacks = sig2rtm::legacy_callbacks!(callback_rows);
+    let names: Vec<&str> = callbacks.iter().map(|c| c.0).collect();
+    assert_eq!(names, CALLBACKS.iter().map(|c| c.0).collect::<Vec<_>>());
+    for ((legacy, row), (_, params)) in callbacks.iter().zip(CALLBACKS) {
+        assert_eq!(row_types(row), types(params, false), "{legacy}");
+    }
+}
+
 #[test]
 fn the_library_lists_the_legacy_methods_and_callbacks_in_order() {
     let methods: Vec<&str> = METHODS.iter().map(|m| m.0).collect();

@@ -2,7 +2,7 @@
 //! attributes as legacy per-key updates, built-in attributes, member queries
 //! (contract rules C1–C11).
 
-use super::errors::translate;
+use super::errors::{check_id, id_error_code, translate};
 use super::{uid_of, Adapter, Lane};
 use crate::rtm::attributes::{MAX_ATTRIBUTE_KEY_BYTES, MAX_ATTRIBUTE_VALUE_BYTES};
 use crate::rtm::{
@@ -70,13 +70,32 @@ struct JoinOutcome {
 
 type JoinResult = Result<JoinOutcome, RtmError<crate::rtm::JoinChannelErr>>;
 
-/// The C11 general code for a bad channel id: 1005 when too long, else 1004.
-fn id_problem_code(id: &str) -> AgoraECode {
-    if id.len() > crate::rtm::ids::MAX_ID_BYTES {
-        AgoraECode::GeneralELargeParam
-    } else {
-        AgoraECode::GeneralEWrongParam
+/// C9: the legacy `onChannelAttrUpdated` events between two snapshots of a channel's
+/// attributes: one "update" per new or changed key, one "del" (with an empty value) per removed
+/// key, or a single "clear" (empty name and value) when the last attributes went at once.
+fn attribute_updates(
+    channel_id: &str,
+    previous: &BTreeMap<String, String>,
+    next: &BTreeMap<String, String>,
+) -> Vec<LegacyEvent> {
+    let event = |name: &str, value: &str, kind: &str| LegacyEvent::ChannelAttrUpdated {
+        channel_id: channel_id.to_string(),
+        name: name.to_string(),
+        value: value.to_string(),
+        kind: kind.to_string(),
+    };
+    if next.is_empty() && !previous.is_empty() {
+        return vec![event("", "", "clear")];
     }
+    let updated = next
+        .iter()
+        .filter(|(k, v)| previous.get(*k) != Some(*v))
+        .map(|(k, v)| event(k, v, "update"));
+    let deleted = previous
+        .keys()
+        .filter(|k| !next.contains_key(*k))
+        .map(|k| event(k, "", "del"));
+    updated.chain(deleted).collect()
 }
 
 impl Adapter {
@@ -121,7 +140,7 @@ impl Adapter {
         };
         let channel = match client.create_channel(channel_id) {
             Ok(c) => c,
-            Err(e) => return fail(self, id_problem_code(channel_id), e.detail().to_string()),
+            Err(e) => return fail(self, id_error_code(&e), e.detail().to_string()),
         };
         if self.channels.joined.contains_key(channel_id) {
             // C3: joining a joined channel replays the join sequence without leaving.
@@ -264,9 +283,9 @@ impl Adapter {
         if self.logged_in_client("channel_leave").is_none() {
             return;
         }
-        if let Err(desc) = crate::rtm::ids::validate("channel id", channel_id) {
+        if let Err((code, desc)) = check_id("channel id", channel_id) {
             // C11: no channel has an id RTM refuses; say so instead of a silent 602.
-            return self.error("channel_leave", id_problem_code(channel_id), desc);
+            return self.error("channel_leave", code, desc);
         }
         if !self.channels.joined.contains_key(channel_id) {
             self.log_warn(format!("channel_leave: not in channel {channel_id:?}"));
@@ -323,26 +342,8 @@ impl Adapter {
         };
         let next: BTreeMap<String, String> = all.into_iter().map(|a| (a.key, a.value)).collect();
         let previous = std::mem::replace(&mut joined.attributes, next.clone());
-        let mut changes = Vec::new();
-        if next.is_empty() && !previous.is_empty() {
-            changes.push((String::new(), String::new(), "clear"));
-        } else {
-            for (k, v) in &next {
-                if previous.get(k) != Some(v) {
-                    changes.push((k.clone(), v.clone(), "update"));
-                }
-            }
-            for k in previous.keys().filter(|k| !next.contains_key(*k)) {
-                changes.push((k.clone(), String::new(), "del"));
-            }
-        }
-        for (name, value, kind) in changes {
-            self.emit(LegacyEvent::ChannelAttrUpdated {
-                channel_id: channel_id.to_string(),
-                name,
-                value,
-                kind: kind.into(),
-            });
+        for event in attribute_updates(channel_id, &previous, &next) {
+            self.emit(event);
         }
         self.builtins_changed(channel_id);
     }
@@ -443,10 +444,10 @@ impl Adapter {
     /// C11: checks the channel id of an attribute call; reports and returns false when RTM
     /// refuses it (1005 when too long, else 1004).
     fn check_channel_id(&self, op: &str, channel_id: &str) -> bool {
-        match crate::rtm::ids::validate("channel id", channel_id) {
+        match check_id("channel id", channel_id) {
             Ok(()) => true,
-            Err(desc) => {
-                self.error(op, id_problem_code(channel_id), desc);
+            Err((code, desc)) => {
+                self.error(op, code, desc);
                 false
             }
         }
@@ -529,14 +530,14 @@ impl Adapter {
                 num: 0,
             });
         };
-        if let Err(desc) = crate::rtm::ids::validate("channel id", channel_id) {
+        if let Err((code, desc)) = check_id("channel id", channel_id) {
             // C11: 500 for the query, 1005 (too long) or 1004 on on_error.
             self.emit(LegacyEvent::ChannelQueryUserNumResult {
                 channel_id: channel_id.to_string(),
                 ecode: AgoraECode::QueryusernumEOther.code(),
                 num: 0,
             });
-            return self.error("channel_query_user_num", id_problem_code(channel_id), desc);
+            return self.error("channel_query_user_num", code, desc);
         }
         let joined = self
             .channels
@@ -595,14 +596,14 @@ impl Adapter {
             Err(e) => {
                 return self.error(
                     "channel_query_user_is_in",
-                    id_problem_code(channel_id),
+                    id_error_code(&e),
                     e.detail().to_string(),
                 )
             }
         };
-        if let Err(desc) = crate::rtm::ids::validate("account", account) {
+        if let Err((code, desc)) = check_id("account", account) {
             // C11: an account RTM refuses cannot be in any channel; say so instead of "0".
-            return self.error("channel_query_user_is_in", id_problem_code(account), desc);
+            return self.error("channel_query_user_is_in", code, desc);
         }
         let joined = self.channels.is_joined(channel_id);
         if !joined {
@@ -672,5 +673,46 @@ async fn members_of(channel: &RtmChannel) -> Result<Vec<String>, String> {
             }
             Err(e) => return Err(translate(&e).desc),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn texts(events: Vec<LegacyEvent>) -> Vec<String> {
+        events.iter().map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn attribute_snapshots_become_updates_then_deletions() {
+        let previous = map(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let next = map(&[("a", "1"), ("b", "20"), ("d", "4")]);
+        assert_eq!(
+            texts(attribute_updates("ch", &previous, &next)),
+            [
+                r#"onChannelAttrUpdated("ch", "b", "20", "update")"#,
+                r#"onChannelAttrUpdated("ch", "d", "4", "update")"#,
+                r#"onChannelAttrUpdated("ch", "c", "", "del")"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn emptying_the_attributes_is_one_clear_and_nothing_changed_is_silent() {
+        let previous = map(&[("a", "1"), ("b", "2")]);
+        assert_eq!(
+            texts(attribute_updates("ch", &previous, &map(&[]))),
+            [r#"onChannelAttrUpdated("ch", "", "", "clear")"#]
+        );
+        assert!(attribute_updates("ch", &previous, &previous).is_empty());
+        assert!(attribute_updates("ch", &map(&[]), &map(&[])).is_empty());
     }
 }

@@ -1,8 +1,9 @@
 //! Translation of RTM errors into legacy codes, driven by `mapping/errors.toml` (rule N3: no RTM
 //! number reaches a legacy callback).
 
-use crate::mapping::legacy_error_for;
-use crate::rtm::{RtmCode, RtmError};
+use crate::mapping::ErrorTranslation;
+use crate::rtm::ids::IdProblem;
+use crate::rtm::RtmError;
 use crate::signaling::AgoraECode;
 use std::fmt::Display;
 
@@ -21,35 +22,82 @@ pub(crate) struct Translated {
     pub desc: String,
 }
 
-/// Looks up the table row of an RTM error.
-pub(crate) fn translate<C: RtmCode + Display>(err: &RtmError<C>) -> Translated {
+/// Translates an RTM error through its `[[error]]` row.
+pub(crate) fn translate<C: ErrorTranslation + Display>(err: &RtmError<C>) -> Translated {
     let desc = format!(
         "{} (RTM {}_{})",
         err.detail(),
         C::ENUM_NAME,
         err.kind().name()
     );
-    match legacy_error_for(C::ENUM_NAME, err.code()) {
-        Some(row) => Translated {
-            success: row.success,
-            code: AgoraECode::from_code(row.legacy_code).unwrap_or(AgoraECode::GeneralEUnknown),
-            on_error: row.on_error_code.and_then(AgoraECode::from_code),
-            transient: row.transient,
-            desc,
-        },
-        None => {
-            log::error!(
-                "mapping/errors.toml has no row for {}_{}; reporting GENERAL_E_UNKNOWN",
-                C::ENUM_NAME,
-                err.kind().name()
-            );
-            Translated {
-                success: false,
-                code: AgoraECode::GeneralEUnknown,
-                on_error: None,
-                transient: false,
-                desc,
-            }
+    let row = err.kind().error_row();
+    Translated {
+        success: row.success,
+        code: AgoraECode::from_code(row.legacy_code).unwrap_or(AgoraECode::GeneralEUnknown),
+        on_error: row.on_error_code.and_then(AgoraECode::from_code),
+        transient: row.transient,
+        desc,
+    }
+}
+
+/// C11: the general code for an id RTM refuses: `GENERAL_E_LARGE_PARAM` (1005) when it is too
+/// long, `GENERAL_E_WRONG_PARAM` (1004) for the other rules.
+pub(crate) fn id_code(problem: &IdProblem) -> AgoraECode {
+    match problem {
+        IdProblem::TooLong(_) => AgoraECode::GeneralELargeParam,
+        IdProblem::Empty | IdProblem::ReservedNull | IdProblem::BadChar(_) => {
+            AgoraECode::GeneralEWrongParam
         }
+    }
+}
+
+/// Checks an id (a `what`, such as `"channel id"`) as RTM will, before a legacy call reaches
+/// it: on a broken rule, the general code for `on_error` ([`id_code`]) and a description.
+pub(crate) fn check_id(what: &str, id: &str) -> Result<(), (AgoraECode, String)> {
+    crate::rtm::ids::check_id(id).map_err(|p| (id_code(&p), p.describe(what, id)))
+}
+
+/// The general code of an RTM error caused by an id the core refused; for any other error,
+/// `GENERAL_E_WRONG_PARAM`.
+pub(crate) fn id_error_code<C: crate::rtm::RtmCode>(err: &RtmError<C>) -> AgoraECode {
+    err.id_problem()
+        .map_or(AgoraECode::GeneralEWrongParam, id_code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rtm::PeerMessageErrCode;
+
+    #[test]
+    fn a_too_long_id_is_a_large_parameter_and_other_rules_a_wrong_one() {
+        let (code, desc) = check_id("peer id", &"a".repeat(65)).unwrap_err();
+        assert_eq!(code, AgoraECode::GeneralELargeParam);
+        assert!(desc.contains("65 bytes"), "{desc}");
+        for bad in ["", "null", "a/b"] {
+            assert_eq!(
+                check_id("peer id", bad).unwrap_err().0,
+                AgoraECode::GeneralEWrongParam,
+                "{bad:?}"
+            );
+        }
+        assert_eq!(check_id("peer id", "alice"), Ok(()));
+    }
+
+    #[test]
+    fn the_id_code_of_an_rtm_error_comes_from_its_id_problem() {
+        let long = RtmError::check_id(
+            PeerMessageErrCode::InvalidUserid,
+            "peer id",
+            &"b".repeat(70),
+        )
+        .unwrap_err();
+        assert_eq!(id_error_code(&long), AgoraECode::GeneralELargeParam);
+        let bad =
+            RtmError::check_id(PeerMessageErrCode::InvalidUserid, "peer id", "a b/c").unwrap_err();
+        assert_eq!(id_error_code(&bad), AgoraECode::GeneralEWrongParam);
+        let other = RtmError::new(PeerMessageErrCode::InvalidUserid, "refused by the system");
+        assert_eq!(other.id_problem(), None);
+        assert_eq!(id_error_code(&other), AgoraECode::GeneralEWrongParam);
     }
 }

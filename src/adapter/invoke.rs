@@ -1,7 +1,7 @@
 //! `invoke(name, req, callID)`: the `io.agora.signal.*` functions of `mapping/invoke.toml`,
 //! answered with `on_invoke_ret(callID, err, resp)` (contract rule Q3).
 
-use super::errors::translate;
+use super::errors::{id_error_code, translate};
 use super::queries::attributes_json;
 use super::{uid_of, Adapter, Lane};
 use crate::mapping::invoke_by_name;
@@ -32,7 +32,9 @@ fn field<'a>(req: &'a Value, key: &str) -> Result<&'a str, Failure> {
 }
 
 /// An RTM error as a failure of the function, translated through the error table.
-fn rtm_failure<C: crate::rtm::RtmCode + std::fmt::Display>(e: crate::rtm::RtmError<C>) -> Failure {
+fn rtm_failure<C: crate::mapping::ErrorTranslation + std::fmt::Display>(
+    e: crate::rtm::RtmError<C>,
+) -> Failure {
     let t = translate(&e);
     (t.desc, t.on_error)
 }
@@ -202,14 +204,9 @@ async fn member_count(client: &RtmClient, name: &str) -> Result<u32, Failure> {
 
 /// Members of a channel: from getMembers when joined, else through a transient join (C8).
 async fn members(client: &RtmClient, name: &str) -> Result<Vec<String>, Failure> {
-    let channel = client.create_channel(name).map_err(|e| {
-        let code = if name.len() > crate::rtm::ids::MAX_ID_BYTES {
-            AgoraECode::GeneralELargeParam
-        } else {
-            AgoraECode::GeneralEWrongParam
-        };
-        (e.detail().to_string(), Some(code))
-    })?;
+    let channel = client
+        .create_channel(name)
+        .map_err(|e| (e.detail().to_string(), Some(id_error_code(&e))))?;
     let joined = channel.is_joined();
     if !joined {
         channel.join().await.map_err(rtm_failure)?;

@@ -1,7 +1,7 @@
 //! Messages: peer messages with offline delivery, channel messages with the legacy echo
 //! (contract rules M1–M4, C5, C6).
 
-use super::errors::translate;
+use super::errors::{check_id, id_error_code, translate};
 use super::{uid_of, Adapter, Lane};
 use crate::mapping::LegacyMethod;
 use crate::rtm::{RtmChannel, RtmMessage, SendMessageOptions, END_CALL_PREFIX};
@@ -36,7 +36,7 @@ impl Adapter {
         let Some(client) = self.client() else {
             return self.send_failed(op, &id, AgoraECode::GeneralENotLogin, "not logged in");
         };
-        if msg.starts_with(END_CALL_PREFIX) || msg.starts_with(super::calls::DTMF_PREFIX) {
+        if msg.starts_with(END_CALL_PREFIX) || msg.starts_with(super::invitations::DTMF_PREFIX) {
             return self.send_failed(
                 op,
                 &id,
@@ -44,13 +44,8 @@ impl Adapter {
                 "the message starts with a prefix the shim reserves for call control",
             );
         }
-        if let Err(desc) = crate::rtm::ids::validate("peer id", account) {
+        if let Err((general, desc)) = check_id("peer id", account) {
             // C11: 1005 for an account over 64 bytes, 1004 for the other id rules.
-            let general = if account.len() > crate::rtm::ids::MAX_ID_BYTES {
-                AgoraECode::GeneralELargeParam
-            } else {
-                AgoraECode::GeneralEWrongParam
-            };
             return self.send_failed(op, &id, general, &desc);
         }
         let options = SendMessageOptions {
@@ -104,13 +99,7 @@ impl Adapter {
         let channel = match client.create_channel(channel_id) {
             Ok(c) => c,
             Err(e) => {
-                let desc = format!("{e}");
-                let general = if channel_id.len() > crate::rtm::ids::MAX_ID_BYTES {
-                    AgoraECode::GeneralELargeParam
-                } else {
-                    AgoraECode::GeneralEWrongParam
-                };
-                return self.send_failed(&op, &id, general, &desc);
+                return self.send_failed(&op, &id, id_error_code(&e), &format!("{e}"));
             }
         };
         let message = RtmMessage::from_text(msg);

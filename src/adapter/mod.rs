@@ -13,18 +13,17 @@
 //! operations were started; lanes do not wait for one another, so a slow login or invitation
 //! never holds up a message (T4).
 
-mod calls;
 mod channels;
 mod emitter;
 mod errors;
+mod invitations;
 mod invoke;
 mod messages;
 mod queries;
 mod session;
-mod uid;
 
+use crate::signaling::uid_of;
 pub(crate) use emitter::{Delivery, Emitter};
-pub(crate) use uid::uid_of;
 
 use crate::mapping::LegacyMethod;
 use crate::rtm::{EventStream, RtmClient, RtmEvent};
@@ -41,15 +40,15 @@ use std::task::{ready, Context, Poll};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 /// State the facade reads without going through the adapter task.
-pub(crate) struct Shared {
+pub(crate) struct InstanceState {
     status: AtomicI32,
     client: Mutex<Option<RtmClient>>,
     usage: Vec<AtomicU64>,
 }
 
-impl Shared {
+impl InstanceState {
     pub fn new() -> Self {
-        Shared {
+        InstanceState {
             status: AtomicI32::new(LoginState::NotLogin as i32),
             client: Mutex::new(None),
             usage: LegacyMethod::ALL
@@ -89,67 +88,12 @@ impl Shared {
     }
 }
 
-/// Most string arguments of a legacy method.
-const MAX_STRINGS: usize = 4;
-
-/// Most number arguments of a legacy method.
-const MAX_NUMBERS: usize = 2;
-
-/// Arguments of a legacy call: its strings and its numbers, in parameter order. The strings
-/// share one buffer, so a call costs at most one allocation.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Args {
-    text: String,
-    /// Where each string ends in `text`.
-    ends: [usize; MAX_STRINGS],
-    strings: usize,
-    numbers: [i64; MAX_NUMBERS],
-    count: usize,
-}
-
-impl Args {
-    /// The arguments `s` and `n` of a call, copied.
-    pub fn new<const S: usize, const N: usize>(s: [&str; S], n: [i64; N]) -> Args {
-        const {
-            assert!(S <= MAX_STRINGS && N <= MAX_NUMBERS);
-        }
-        let mut args = Args {
-            text: String::with_capacity(s.iter().map(|x| x.len()).sum()),
-            strings: S,
-            count: N,
-            ..Args::default()
-        };
-        for (i, x) in s.iter().enumerate() {
-            args.text.push_str(x);
-            args.ends[i] = args.text.len();
-        }
-        args.numbers[..N].copy_from_slice(&n);
-        args
-    }
-
-    /// The `i`-th string argument ("" when absent).
-    pub fn s(&self, i: usize) -> &str {
-        if i >= self.strings {
-            return "";
-        }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
-    }
-
-    /// The `i`-th number argument (0 when absent).
-    pub fn n(&self, i: usize) -> i64 {
-        if i < self.count {
-            self.numbers[i]
-        } else {
-            0
-        }
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/legacy_call.rs"));
 
 /// What the facade sends to the adapter task.
 pub(crate) enum Command {
     /// A legacy method call.
-    Call(LegacyMethod, Args),
+    Call(LegacyCall),
     /// `destroy()`: log out, stop.
     Destroy,
 }
@@ -219,7 +163,7 @@ pub(crate) enum Lane {
     /// Operations on one channel.
     Channel(String),
     /// Invitations.
-    Calls,
+    Invitations,
     /// Queries and attributes.
     Queries,
     /// A timer of its own, ordered after nothing: a pending timer never holds up another
@@ -236,7 +180,7 @@ struct LaneState {
 
 /// The adapter task's state.
 pub(crate) struct Adapter {
-    shared: Arc<Shared>,
+    shared: Arc<InstanceState>,
     config: SignalingConfig,
     emitter: Emitter,
     delivery: Arc<Delivery>,
@@ -253,7 +197,7 @@ pub(crate) struct Adapter {
     held: Vec<RtmEvent>,
     session: session::Session,
     channels: channels::Channels,
-    calls: calls::Calls,
+    invitations: invitations::Invitations,
     next_timer: u64,
     stopped: bool,
 }
@@ -261,7 +205,7 @@ pub(crate) struct Adapter {
 impl Adapter {
     /// Starts the adapter task of an instance on `runtime`.
     pub fn spawn(
-        shared: Arc<Shared>,
+        shared: Arc<InstanceState>,
         config: SignalingConfig,
         delivery: Arc<Delivery>,
         runtime: &tokio::runtime::Handle,
@@ -281,7 +225,7 @@ impl Adapter {
             held: Vec::new(),
             session: session::Session::default(),
             channels: channels::Channels::default(),
-            calls: calls::Calls::default(),
+            invitations: invitations::Invitations::default(),
             next_timer: 0,
             stopped: false,
         };
@@ -302,13 +246,13 @@ impl Adapter {
                 biased;
                 command = commands.recv() => {
                     match command {
-                        Some(Command::Call(method, args)) => self.dispatch(method, args),
+                        Some(Command::Call(call)) => self.dispatch(call),
                         Some(Command::Destroy) | None => self.destroy(),
                     }
                     while !self.stopped {
                         self.release_held();
                         match commands.try_recv() {
-                            Ok(Command::Call(method, args)) => self.dispatch(method, args),
+                            Ok(Command::Call(call)) => self.dispatch(call),
                             Ok(Command::Destroy) => self.destroy(),
                             Err(_) => break,
                         }
@@ -400,69 +344,140 @@ impl Adapter {
     }
 
     /// Runs the handler of a legacy method. Every table row has an arm here.
-    fn dispatch(&mut self, method: LegacyMethod, a: Args) {
-        use LegacyMethod as M;
-        match method {
-            // Answered by the facade itself (handler slot, status, version, `is_online`).
-            M::CallbackSet | M::CallbackGet | M::GetStatus | M::GetSdkVersion | M::IsOnline => {}
-            M::Login => self.login(a.s(0), a.s(1), a.s(2), 30, 3),
-            M::Login2 => {
-                if a.n(0) < 0 || a.n(1) < 0 {
+    fn dispatch(&mut self, call: LegacyCall) {
+        use LegacyCall as C;
+        let method = call.method();
+        match call {
+            C::Login {
+                vendor_id,
+                account,
+                token,
+            } => self.login(&vendor_id, &account, &token, 30, 3),
+            C::Login2 {
+                vendor_id,
+                account,
+                token,
+                retry_time_in_s,
+                retry_count,
+            } => {
+                if retry_time_in_s < 0 || retry_count < 0 {
                     self.error(
                         "login2",
                         crate::signaling::AgoraECode::GeneralEWrongParam,
                         format!(
-                            "retry_time_in_s ({}) and retry_count ({}) must not be negative; \
-                             a negative limit counts as 0 (no retry)",
-                            a.n(0),
-                            a.n(1)
+                            "retry_time_in_s ({retry_time_in_s}) and retry_count ({retry_count}) \
+                             must not be negative; a negative limit counts as 0 (no retry)"
                         ),
                     );
                 }
-                self.login(a.s(0), a.s(1), a.s(2), a.n(0), a.n(1))
+                let (time, count) = (i64::from(retry_time_in_s), i64::from(retry_count));
+                self.login(&vendor_id, &account, &token, time, count)
             }
-            M::Logout => self.logout(),
-            M::Destroy => self.destroy(),
-            M::ChannelJoin => self.channel_join(a.s(0)),
-            M::ChannelLeave => self.channel_leave(a.s(0)),
-            M::ChannelQueryUserNum => self.channel_query_user_num(a.s(0)),
-            M::ChannelQueryUserIsIn => self.channel_query_user_is_in(a.s(0), a.s(1)),
-            M::ChannelSetAttr => self.channel_set_attr(a.s(0), a.s(1), a.s(2)),
-            M::ChannelDelAttr => self.channel_del_attr(a.s(0), a.s(1)),
-            M::ChannelClearAttr => self.channel_clear_attr(a.s(0)),
-            M::ChannelInviteUser => self.channel_invite_user(method, a.s(0), a.s(1), ""),
-            M::ChannelInviteUser2 => self.channel_invite_user(method, a.s(0), a.s(1), a.s(2)),
-            M::ChannelInvitePhone | M::ChannelInvitePhone2 | M::ChannelInvitePhone3 => {
-                self.channel_invite_phone(method, a.s(0), a.s(1))
+            C::Logout => self.logout(),
+            C::ChannelJoin { channel_id } => self.channel_join(&channel_id),
+            C::ChannelLeave { channel_id } => self.channel_leave(&channel_id),
+            C::ChannelQueryUserNum { channel_id } => self.channel_query_user_num(&channel_id),
+            C::ChannelQueryUserIsIn {
+                channel_id,
+                account,
+            } => self.channel_query_user_is_in(&channel_id, &account),
+            C::ChannelSetAttr {
+                channel_id,
+                name,
+                value,
+            } => self.channel_set_attr(&channel_id, &name, &value),
+            C::ChannelDelAttr { channel_id, name } => self.channel_del_attr(&channel_id, &name),
+            C::ChannelClearAttr { channel_id } => self.channel_clear_attr(&channel_id),
+            C::ChannelInviteUser {
+                channel_id,
+                account,
+            } => self.channel_invite_user(method, &channel_id, &account, ""),
+            C::ChannelInviteUser2 {
+                channel_id,
+                account,
+                extra,
+            } => self.channel_invite_user(method, &channel_id, &account, &extra),
+            C::ChannelInvitePhone {
+                channel_id,
+                phone_num,
             }
-            M::ChannelInviteDtmf => self.channel_invite_dtmf(a.s(0), a.s(1), a.s(2)),
-            M::ChannelInviteAccept => self.channel_invite_answer(true, a.s(0), a.s(1), a.s(2)),
-            M::ChannelInviteRefuse => self.channel_invite_answer(false, a.s(0), a.s(1), a.s(2)),
-            M::ChannelInviteEnd => self.channel_invite_end(a.s(0), a.s(1)),
-            M::MessageAppSend => self.unsupported_send(method, a.s(1)),
-            M::MessageDtmfSend => self.unsupported_send(method, a.s(1)),
-            M::MessageInstantSend
-            | M::MessageInstantSend2
-            | M::MessagePushSend
-            | M::MessageChatSend => self.message_instant_send(method, a.s(0), a.s(1), a.s(2)),
-            M::MessageChannelSend | M::MessageChannelSend2 => {
-                self.message_channel_send(method, a.s(0), a.s(1), a.s(2), false)
+            | C::ChannelInvitePhone2 {
+                channel_id,
+                phone_num,
             }
-            M::MessageChannelSendForce => {
-                self.message_channel_send(method, a.s(0), a.s(1), a.s(2), true)
+            | C::ChannelInvitePhone3 {
+                channel_id,
+                phone_num,
+            } => self.channel_invite_phone(method, &channel_id, &phone_num),
+            C::ChannelInviteDtmf {
+                channel_id,
+                phone_num,
+                dtmf,
+            } => self.channel_invite_dtmf(&channel_id, &phone_num, &dtmf),
+            C::ChannelInviteAccept {
+                channel_id,
+                account,
+                extra,
+            } => self.channel_invite_answer(true, &channel_id, &account, &extra),
+            C::ChannelInviteRefuse {
+                channel_id,
+                account,
+                extra,
+            } => self.channel_invite_answer(false, &channel_id, &account, &extra),
+            C::ChannelInviteEnd {
+                channel_id,
+                account,
+            } => self.channel_invite_end(&channel_id, &account),
+            C::MessageAppSend { msg_id } | C::MessageDtmfSend { msg_id } => {
+                self.unsupported_send(method, &msg_id)
             }
-            M::SetBackground | M::Dbg => self.unsupported(method),
-            M::SetNetworkStatus | M::Ping | M::Start | M::Stop => {
+            C::MessageInstantSend {
+                account,
+                msg,
+                msg_id,
+            }
+            | C::MessageInstantSend2 {
+                account,
+                msg,
+                msg_id,
+            }
+            | C::MessagePushSend {
+                account,
+                msg,
+                msg_id,
+            }
+            | C::MessageChatSend {
+                account,
+                msg,
+                msg_id,
+            } => self.message_instant_send(method, &account, &msg, &msg_id),
+            C::MessageChannelSend {
+                channel_id,
+                msg,
+                msg_id,
+            }
+            | C::MessageChannelSend2 {
+                channel_id,
+                msg,
+                msg_id,
+            } => self.message_channel_send(method, &channel_id, &msg, &msg_id, false),
+            C::MessageChannelSendForce {
+                channel_id,
+                msg,
+                msg_id,
+            } => self.message_channel_send(method, &channel_id, &msg, &msg_id, true),
+            C::Unsupported(_) => self.unsupported(method),
+            C::SetNetworkStatus | C::Ping | C::Start | C::Stop => {
                 self.log_info(format!("{} needs nothing on RTM", method.rust_name()))
             }
-            M::SetAttr => self.set_attr(a.s(0), a.s(1)),
-            M::GetAttr => self.get_user_attr(None, a.s(0)),
-            M::GetAttrAll => self.get_user_attr_all(None),
-            M::GetUserAttr => self.get_user_attr(Some(a.s(0)), a.s(1)),
-            M::GetUserAttrAll => self.get_user_attr_all(Some(a.s(0))),
-            M::QueryUserStatus => self.query_user_status(a.s(0)),
-            M::Invoke => self.invoke(a.s(0), a.s(1), a.s(2)),
-            M::BcCall => self.bc_call(a.s(2)),
+            C::SetAttr { name, value } => self.set_attr(&name, &value),
+            C::GetAttr { name } => self.get_user_attr(None, &name),
+            C::GetAttrAll => self.get_user_attr_all(None),
+            C::GetUserAttr { account, name } => self.get_user_attr(Some(&account), &name),
+            C::GetUserAttrAll { account } => self.get_user_attr_all(Some(&account)),
+            C::QueryUserStatus { account } => self.query_user_status(&account),
+            C::Invoke { name, req, call_id } => self.invoke(&name, &req, &call_id),
+            C::BcCall { call_id } => self.bc_call(&call_id),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Session: login / login2 with retries, logout, reconnect and kick callbacks, token handling
 //! (contract rules S1–S8).
 
-use super::errors::translate;
+use super::errors::{id_code, translate};
 use super::{uid_of, Adapter, Lane};
 use crate::rtm::{ConnectionChangeReason, ConnectionState, LoginErrCode, RtmClient, RtmError};
 use crate::signaling::{AgoraECode, LegacyEvent, LoginState};
@@ -181,11 +181,9 @@ impl Adapter {
             Err(e) => e,
         };
         let mut t = translate(&err);
-        if err.kind() == LoginErrCode::InvalidArgument
-            && attempt.account.len() > crate::rtm::ids::MAX_ID_BYTES
-        {
-            // C11: an over-long account is a too-large parameter.
-            t.on_error = Some(AgoraECode::GeneralELargeParam);
+        if let Some(problem) = err.id_problem() {
+            // C11: 1004 for an account RTM refuses, 1005 when it is too long.
+            t.on_error = Some(id_code(problem));
         }
         let spent = attempt.started.elapsed();
         let retries_left = attempt.attempts <= self.session.retry_count
@@ -275,7 +273,7 @@ impl Adapter {
     fn forget_session_state(&mut self) {
         self.session.account = None;
         self.channels = Default::default();
-        self.calls = Default::default();
+        self.invitations = Default::default();
     }
 
     /// Ends the session on RTM's initiative: `on_logout(code)`, status 0 (S5, S6, S7).
@@ -311,16 +309,7 @@ impl Adapter {
                 self.emit(LegacyEvent::Reconnected { fd: LEGACY_FD });
             }
             ConnectionState::Aborted if status != LoginState::NotLogin => {
-                let (code, why) = match reason {
-                    ConnectionChangeReason::RemoteLogin => (
-                        AgoraECode::LogoutEKicked,
-                        "the same account logged in elsewhere",
-                    ),
-                    ConnectionChangeReason::BannedByServer => {
-                        (AgoraECode::LogoutEOther, "banned by the RTM system")
-                    }
-                    _ => (AgoraECode::LogoutENet, "the connection was lost"),
-                };
+                let (code, why) = abort_code(reason);
                 // RTM needs a logout before the next login.
                 if let Some(client) = self.client() {
                     drop(self.rtm_logout(client));
@@ -406,6 +395,35 @@ impl Adapter {
                     "the token expired and no token provider is configured",
                 );
             }
+        }
+    }
+}
+
+/// S5, S6: the `onLogout` code of a session RTM aborted for `reason`, and why, in words.
+fn abort_code(reason: ConnectionChangeReason) -> (AgoraECode, &'static str) {
+    match reason {
+        ConnectionChangeReason::RemoteLogin => (
+            AgoraECode::LogoutEKicked,
+            "the same account logged in elsewhere",
+        ),
+        ConnectionChangeReason::BannedByServer => {
+            (AgoraECode::LogoutEOther, "banned by the RTM system")
+        }
+        _ => (AgoraECode::LogoutENet, "the connection was lost"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_aborted_session_logs_out_with_the_code_of_its_reason() {
+        use ConnectionChangeReason as R;
+        assert_eq!(abort_code(R::RemoteLogin).0, AgoraECode::LogoutEKicked);
+        assert_eq!(abort_code(R::BannedByServer).0, AgoraECode::LogoutEOther);
+        for other in [R::Interrupted, R::LoginTimeout, R::Logout, R::LoginFailure] {
+            assert_eq!(abort_code(other).0, AgoraECode::LogoutENet, "{other:?}");
         }
     }
 }

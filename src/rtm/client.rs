@@ -981,7 +981,7 @@ fn check_ids<C: RtmCode>(
         ));
     }
     for id in list {
-        ids::validate(what, id).map_err(|e| RtmError::new(code, e))?;
+        RtmError::check_id(code, what, id)?;
     }
     Ok(())
 }
@@ -1079,8 +1079,7 @@ impl RtmClient {
                 ));
             }
         }
-        ids::validate("user id", user_id)
-            .map_err(|e| RtmError::new(LoginErrCode::InvalidArgument, e))?;
+        RtmError::check_id(LoginErrCode::InvalidArgument, "user id", user_id)?;
         inner.allow(Budget::Login, LoginErrCode::TooOften, "login")?;
         inner.set_state(ConnectionState::Connecting, ConnectionChangeReason::Login);
 
@@ -1374,8 +1373,7 @@ impl RtmClient {
     ) -> RtmResult<ReplyFuture, PeerMessageErrCode> {
         let inner = &self.inner;
         inner.require_session::<PeerMessageErrCode>()?;
-        ids::validate("peer id", peer_id)
-            .map_err(|e| RtmError::new(PeerMessageErrCode::InvalidUserid, e))?;
+        RtmError::check_id(PeerMessageErrCode::InvalidUserid, "peer id", peer_id)?;
         message
             .check_size()
             .map_err(|e| RtmError::new(PeerMessageErrCode::InvalidMessage, e))?;
@@ -1634,8 +1632,7 @@ impl RtmClient {
     > {
         let inner = &self.inner;
         inner.require_session::<AttributeOperationErr>()?;
-        ids::validate("user id", user_id)
-            .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
+        RtmError::check_id(AttributeOperationErr::InvalidArgument, "user id", user_id)?;
         if let Some(keys) = &keys {
             check_keys(keys)
                 .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
@@ -1689,8 +1686,11 @@ impl RtmClient {
     {
         let inner = &self.inner;
         inner.require_session::<AttributeOperationErr>()?;
-        ids::validate("channel id", channel_id)
-            .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
+        RtmError::check_id(
+            AttributeOperationErr::InvalidArgument,
+            "channel id",
+            channel_id,
+        )?;
         check_attribute_op(&op, |a| (a.key.as_str(), a.value.as_str()))?;
         inner.allow(
             Budget::ChannelAttributeWrite,
@@ -1779,8 +1779,11 @@ impl RtmClient {
     > {
         let inner = &self.inner;
         inner.require_session::<AttributeOperationErr>()?;
-        ids::validate("channel id", channel_id)
-            .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
+        RtmError::check_id(
+            AttributeOperationErr::InvalidArgument,
+            "channel id",
+            channel_id,
+        )?;
         if let Some(keys) = &keys {
             check_keys(keys)
                 .map_err(|e| RtmError::new(AttributeOperationErr::InvalidArgument, e))?;
@@ -1884,8 +1887,7 @@ impl RtmClient {
     /// Allowed before login.
     #[doc(alias = "createChannel")]
     pub fn create_channel(&self, channel_id: &str) -> RtmResult<RtmChannel, CreateChannelErr> {
-        ids::validate("channel id", channel_id)
-            .map_err(|e| RtmError::new(CreateChannelErr::InvalidArgument, e))?;
+        RtmError::check_id(CreateChannelErr::InvalidArgument, "channel id", channel_id)?;
         let mut core = self.inner.core.lock();
         if core.released {
             return Err(RtmError::new(

@@ -5,6 +5,7 @@
 //! (`LOGIN_ERR_CODE` → [`LoginErrCode`] …). `code()` gives the RTM number, `name()` the RTM
 //! constant's suffix (`"INVALID_TOKEN"`), so tables and logs can speak RTM's language.
 
+use crate::rtm::ids::IdProblem;
 use std::fmt;
 
 pub use crate::proto::enums::{LocalInvitationErrCode, RemoteInvitationErrCode};
@@ -326,6 +327,7 @@ rtm_codes! {
 pub struct RtmError<C: RtmCode> {
     kind: C,
     detail: String,
+    id_problem: Option<IdProblem>,
 }
 
 impl<C: RtmCode> RtmError<C> {
@@ -334,7 +336,29 @@ impl<C: RtmCode> RtmError<C> {
         RtmError {
             kind,
             detail: detail.into(),
+            id_problem: None,
         }
+    }
+
+    /// Checks `id` (a `what`, such as `"peer id"`) against RTM's id rules: when it breaks one,
+    /// an error of `kind` that describes the problem and carries it (see [`Self::id_problem`]).
+    ///
+    /// ```
+    /// use sig2rtm::rtm::{ids::IdProblem, PeerMessageErrCode, RtmError};
+    /// let e = RtmError::check_id(PeerMessageErrCode::InvalidUserid, "peer id", "null").unwrap_err();
+    /// assert_eq!(e.id_problem(), Some(&IdProblem::ReservedNull));
+    /// ```
+    pub fn check_id(kind: C, what: &str, id: &str) -> Result<(), Self> {
+        crate::rtm::ids::check_id(id).map_err(|problem| RtmError {
+            kind,
+            detail: problem.describe(what, id),
+            id_problem: Some(problem),
+        })
+    }
+
+    /// Why an id was refused, when that is what the error is about.
+    pub fn id_problem(&self) -> Option<&IdProblem> {
+        self.id_problem.as_ref()
     }
 
     /// The RTM code value.

@@ -2,8 +2,8 @@
 //! and carrying it out on a [`Signaling`] instance.
 //!
 //! The method is looked up in the mapping table by its Rust name (`channel_join`) or its legacy
-//! name (`channelJoin`); the `match` over [`LegacyMethod`] is exhaustive, so a new table row
-//! cannot be missing here.
+//! name (`channelJoin`). The parameter types and the calls of the queued methods are generated
+//! from the `[[method]]` rows; the methods the facade answers itself are carried out here.
 
 use super::expr::{Expr, Term};
 use super::recorder::Recorder;
@@ -49,40 +49,15 @@ pub(crate) fn method_named(name: &str) -> Option<LegacyMethod> {
         .find(|m| m.rust_name() == name || m.row().legacy == name)
 }
 
+include!(concat!(env!("OUT_DIR"), "/testkit_calls.rs"));
+
 /// The parameters a scenario passes to `method`, in the facade's order.
 pub(crate) fn params(method: LegacyMethod) -> &'static [Param] {
-    use LegacyMethod as M;
-    use Param::{Bool as B, Num as N, Str as S};
     match method {
         // `callback_set(true)` installs the client's recorder again, `callback_set(false)`
         // removes the handler (rule T3: events with no handler are dropped).
-        M::CallbackSet => &[B],
-        M::CallbackGet | M::GetStatus | M::IsOnline | M::GetSdkVersion | M::Destroy => &[],
-        M::Login => &[S, S, S, N, S],
-        M::Login2 => &[S, S, S, N, S, N, N],
-        M::Logout => &[],
-        M::ChannelJoin | M::ChannelLeave | M::ChannelQueryUserNum | M::ChannelClearAttr => &[S],
-        M::ChannelQueryUserIsIn | M::ChannelDelAttr => &[S, S],
-        M::ChannelSetAttr => &[S, S, S],
-        M::ChannelInviteUser => &[S, S, N],
-        M::ChannelInviteUser2 => &[S, S, S],
-        M::ChannelInvitePhone => &[S, S, N],
-        M::ChannelInvitePhone2 => &[S, S, S],
-        M::ChannelInvitePhone3 => &[S, S, S, S],
-        M::ChannelInviteDtmf => &[S, S, S],
-        M::ChannelInviteAccept | M::ChannelInviteRefuse => &[S, S, N, S],
-        M::ChannelInviteEnd => &[S, S, N],
-        M::MessageAppSend => &[S, S],
-        M::MessageInstantSend | M::MessagePushSend | M::MessageChatSend => &[S, N, S, S],
-        M::MessageInstantSend2 => &[S, N, S, S, S],
-        M::MessageChannelSend | M::MessageChannelSendForce => &[S, S, S],
-        M::MessageChannelSend2 => &[S, S, S, S],
-        M::MessageDtmfSend => &[N, S, S],
-        M::SetBackground | M::SetNetworkStatus => &[N],
-        M::Ping | M::Start | M::Stop | M::GetAttrAll => &[],
-        M::SetAttr | M::GetUserAttr | M::Dbg => &[S, S],
-        M::GetAttr | M::GetUserAttrAll | M::QueryUserStatus => &[S],
-        M::Invoke | M::BcCall => &[S, S, S],
+        LegacyMethod::CallbackSet => &[Param::Bool],
+        other => queued_params(other).unwrap_or(&[]),
     }
 }
 
@@ -141,7 +116,7 @@ impl Resolved<'_> {
     fn n(&self, i: usize) -> i64 {
         match &self.args[i] {
             Term::Int(n) => *n,
-            Term::Uid(account) => i64::from(crate::adapter::uid_of(account)),
+            Term::Uid(account) => i64::from(crate::signaling::uid_of(account)),
             _ => 0,
         }
     }
@@ -182,48 +157,7 @@ pub(crate) fn perform(
         M::IsOnline => return Some(Term::Bool(sig.is_online())),
         M::GetSdkVersion => return Some(Term::Int(i64::from(sig.get_sdk_version()))),
         M::Destroy => sig.destroy(),
-        M::Login => sig.login(a.s(0), a.s(1), a.s(2), a.u(3), a.s(4)),
-        M::Login2 => sig.login2(a.s(0), a.s(1), a.s(2), a.u(3), a.s(4), a.i(5), a.i(6)),
-        M::Logout => sig.logout(),
-        M::ChannelJoin => sig.channel_join(a.s(0)),
-        M::ChannelLeave => sig.channel_leave(a.s(0)),
-        M::ChannelQueryUserNum => sig.channel_query_user_num(a.s(0)),
-        M::ChannelQueryUserIsIn => sig.channel_query_user_is_in(a.s(0), a.s(1)),
-        M::ChannelSetAttr => sig.channel_set_attr(a.s(0), a.s(1), a.s(2)),
-        M::ChannelDelAttr => sig.channel_del_attr(a.s(0), a.s(1)),
-        M::ChannelClearAttr => sig.channel_clear_attr(a.s(0)),
-        M::ChannelInviteUser => sig.channel_invite_user(a.s(0), a.s(1), a.u(2)),
-        M::ChannelInviteUser2 => sig.channel_invite_user2(a.s(0), a.s(1), a.s(2)),
-        M::ChannelInvitePhone => sig.channel_invite_phone(a.s(0), a.s(1), a.u(2)),
-        M::ChannelInvitePhone2 => sig.channel_invite_phone2(a.s(0), a.s(1), a.s(2)),
-        M::ChannelInvitePhone3 => sig.channel_invite_phone3(a.s(0), a.s(1), a.s(2), a.s(3)),
-        M::ChannelInviteDtmf => sig.channel_invite_dtmf(a.s(0), a.s(1), a.s(2)),
-        M::ChannelInviteAccept => sig.channel_invite_accept(a.s(0), a.s(1), a.u(2), a.s(3)),
-        M::ChannelInviteRefuse => sig.channel_invite_refuse(a.s(0), a.s(1), a.u(2), a.s(3)),
-        M::ChannelInviteEnd => sig.channel_invite_end(a.s(0), a.s(1), a.u(2)),
-        M::MessageAppSend => sig.message_app_send(a.s(0), a.s(1)),
-        M::MessageInstantSend => sig.message_instant_send(a.s(0), a.u(1), a.s(2), a.s(3)),
-        M::MessageInstantSend2 => sig.message_instant_send2(a.s(0), a.u(1), a.s(2), a.s(3), a.s(4)),
-        M::MessageChannelSend => sig.message_channel_send(a.s(0), a.s(1), a.s(2)),
-        M::MessageChannelSendForce => sig.message_channel_send_force(a.s(0), a.s(1), a.s(2)),
-        M::MessageChannelSend2 => sig.message_channel_send2(a.s(0), a.s(1), a.s(2), a.s(3)),
-        M::MessagePushSend => sig.message_push_send(a.s(0), a.u(1), a.s(2), a.s(3)),
-        M::MessageChatSend => sig.message_chat_send(a.s(0), a.u(1), a.s(2), a.s(3)),
-        M::MessageDtmfSend => sig.message_dtmf_send(a.u(0), a.s(1), a.s(2)),
-        M::SetBackground => sig.set_background(a.u(0)),
-        M::SetNetworkStatus => sig.set_network_status(a.u(0)),
-        M::Ping => sig.ping(),
-        M::SetAttr => sig.set_attr(a.s(0), a.s(1)),
-        M::GetAttr => sig.get_attr(a.s(0)),
-        M::GetAttrAll => sig.get_attr_all(),
-        M::GetUserAttr => sig.get_user_attr(a.s(0), a.s(1)),
-        M::GetUserAttrAll => sig.get_user_attr_all(a.s(0)),
-        M::QueryUserStatus => sig.query_user_status(a.s(0)),
-        M::Invoke => sig.invoke(a.s(0), a.s(1), a.s(2)),
-        M::Start => sig.start(),
-        M::Stop => sig.stop(),
-        M::BcCall => sig.bc_call(a.s(0), a.s(1), a.s(2)),
-        M::Dbg => sig.dbg(a.s(0), a.s(1)),
+        queued => perform_queued(queued, &a, sig),
     }
     None
 }

@@ -62,7 +62,7 @@ impl Bindings {
                 _ => Err(format!("expected $app ({:?}), got {val}", self.app_id)),
             },
             Term::Uid(account) => {
-                let uid = i64::from(crate::adapter::uid_of(account));
+                let uid = i64::from(crate::signaling::uid_of(account));
                 match val {
                     Term::Int(n) if *n == uid => Ok(()),
                     _ => Err(format!(
@@ -380,7 +380,7 @@ mod tests {
 
     #[test]
     fn uid_placeholders_are_the_shims_uids() {
-        let uid = crate::adapter::uid_of("A");
+        let uid = crate::signaling::uid_of("A");
         let mut b = Bindings::new("app");
         let want = lines(&["onLoginSuccess($uid(A), 0)"]);
         let ok = [e(&format!("onLoginSuccess({uid}, 0)"))];

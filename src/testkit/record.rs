@@ -151,7 +151,7 @@ impl Namer {
             if account.is_empty() {
                 continue;
             }
-            uids.entry(i64::from(crate::adapter::uid_of(&account)))
+            uids.entry(i64::from(crate::signaling::uid_of(&account)))
                 .or_insert(account);
         }
         let mut taken = BTreeSet::new();

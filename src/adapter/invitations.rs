@@ -1,9 +1,9 @@
-//! Calls: legacy invitations on RTM's call manager, the end-call prefix both ways, DTMF between
+//! Invitations: legacy call invitations on RTM's call manager, the end-call prefix both ways, DTMF between
 //! shim users (contract rules I1–I6).
 
+use super::errors::check_id;
 use super::{uid_of, Adapter, Lane};
 use crate::mapping::LegacyMethod;
-use crate::rtm::ids;
 use crate::rtm::limits::MAX_INVITATION_TEXT_BYTES;
 use crate::rtm::{
     CallEvent, LocalInvitation, LocalInvitationErrCode, LocalInvitationState, RemoteInvitation,
@@ -26,7 +26,7 @@ const OFFLINE_WAIT: Duration = Duration::from_secs(20);
 
 /// Invitations by (channel, peer account).
 #[derive(Default)]
-pub(crate) struct Calls {
+pub(crate) struct Invitations {
     /// Sent by this client, still running.
     outgoing: BTreeMap<(String, String), Outgoing>,
     /// Received by this client, not answered.
@@ -80,16 +80,9 @@ fn check_invitation(
     account: &str,
     extra: &str,
 ) -> Result<(), (AgoraECode, String)> {
-    let id_code = |id: &str| {
-        if id.len() > ids::MAX_ID_BYTES {
-            AgoraECode::GeneralELargeParam
-        } else {
-            AgoraECode::GeneralEWrongParam
-        }
-    };
-    ids::validate("account", account).map_err(|e| (id_code(account), e))?;
+    check_id("account", account)?;
     if !channel_id.is_empty() {
-        ids::validate("channel", channel_id).map_err(|e| (id_code(channel_id), e))?;
+        check_id("channel", channel_id)?;
     }
     if extra.len() > MAX_INVITATION_TEXT_BYTES {
         return Err((
@@ -152,7 +145,7 @@ impl Adapter {
                 return self.error(op, AgoraECode::GeneralEWrongParam, desc);
             }
         };
-        if let Some(old) = self.calls.outgoing.remove(&key) {
+        if let Some(old) = self.invitations.outgoing.remove(&key) {
             // A second invitation with the same key replaces the first.
             let cancel = client
                 .call_manager()
@@ -166,7 +159,7 @@ impl Adapter {
         invitation.set_channel_id(channel_id);
         invitation.set_content(extra);
         let invitation_handle = invitation.clone();
-        self.calls.outgoing.insert(
+        self.invitations.outgoing.insert(
             key.clone(),
             Outgoing {
                 invitation: invitation.clone(),
@@ -190,9 +183,9 @@ impl Adapter {
                 .map_err(|_| ("INVALID_ARGUMENT", AgoraECode::InviteEOther))
         };
         let k = key.clone();
-        self.then(Lane::Calls, send, move |a: &mut Adapter, result| {
+        self.then(Lane::Invitations, send, move |a: &mut Adapter, result| {
             if let Err((why, code)) = result {
-                if a.calls.outgoing.remove(&k).is_some() {
+                if a.invitations.outgoing.remove(&k).is_some() {
                     a.emit(LegacyEvent::InviteFailed {
                         channel_id: k.0.clone(),
                         account: k.1.clone(),
@@ -212,7 +205,7 @@ impl Adapter {
         let this = invitation_handle;
         // On a timer lane of its own: a pending invitation holds up no other call (T4).
         self.after(wait, move |a: &mut Adapter| {
-            let state = match a.calls.outgoing.get(&key) {
+            let state = match a.invitations.outgoing.get(&key) {
                 Some(o) if !o.ended && o.invitation.same_as(&this) => o.invitation.state(),
                 _ => return,
             };
@@ -224,7 +217,7 @@ impl Adapter {
                 }
                 _ => return,
             };
-            if let (Some(o), Some(client)) = (a.calls.outgoing.remove(&key), a.client()) {
+            if let (Some(o), Some(client)) = (a.invitations.outgoing.remove(&key), a.client()) {
                 let cancel = client.call_manager().cancel_local_invitation(&o.invitation);
                 tokio::spawn(async move {
                     let _ = cancel.await;
@@ -291,7 +284,7 @@ impl Adapter {
             &RtmMessage::from_text(text),
             SendMessageOptions::default(),
         );
-        self.then(Lane::Calls, send, |a: &mut Adapter, result| {
+        self.then(Lane::Invitations, send, |a: &mut Adapter, result| {
             if let Err(e) = result {
                 let t = super::errors::translate(&e);
                 a.error(
@@ -320,7 +313,7 @@ impl Adapter {
             return self.error(op, AgoraECode::GeneralENotLogin, "not logged in");
         };
         let key = (channel_id.to_string(), caller.to_string());
-        let Some(invitation) = self.calls.incoming.remove(&key) else {
+        let Some(invitation) = self.invitations.incoming.remove(&key) else {
             return self.error(
                 op,
                 AgoraECode::GeneralEWrongParam,
@@ -344,12 +337,12 @@ impl Adapter {
             }
         };
         if accept {
-            self.calls.active.insert(key);
+            self.invitations.active.insert(key);
             let answer = manager.accept_remote_invitation(&invitation);
-            self.then(Lane::Calls, answer, report);
+            self.then(Lane::Invitations, answer, report);
         } else {
             let answer = manager.refuse_remote_invitation(&invitation);
-            self.then(Lane::Calls, answer, report);
+            self.then(Lane::Invitations, answer, report);
         }
     }
 
@@ -368,26 +361,26 @@ impl Adapter {
         }
         let key = (channel_id.to_string(), peer.to_string());
         let manager = client.call_manager();
-        if let Some(out) = self.calls.outgoing.get_mut(&key).filter(|o| !o.ended) {
+        if let Some(out) = self.invitations.outgoing.get_mut(&key).filter(|o| !o.ended) {
             // Caller of a pending invitation: RTM cancel.
             out.ended = true;
             let cancel = manager.cancel_local_invitation(&out.invitation);
-            self.then(Lane::Calls, cancel, |_, _| {});
-        } else if let Some(invitation) = self.calls.incoming.remove(&key) {
+            self.then(Lane::Invitations, cancel, |_, _| {});
+        } else if let Some(invitation) = self.invitations.incoming.remove(&key) {
             // Callee of a pending invitation: refuse with the end marker.
             invitation.set_response(END_RESPONSE);
             let refuse = manager.refuse_remote_invitation(&invitation);
-            self.then(Lane::Calls, refuse, |_, _| {});
+            self.then(Lane::Invitations, refuse, |_, _| {});
         } else {
             // After an accept (or with nothing known): the end-call message.
-            self.calls.active.remove(&key);
+            self.invitations.active.remove(&key);
             let text = format!("{END_CALL_PREFIX}_{channel_id}_");
             let send = client.send_message_to_peer(
                 peer,
                 &RtmMessage::from_text(text),
                 SendMessageOptions::default(),
             );
-            self.then(Lane::Calls, send, |a: &mut Adapter, result| {
+            self.then(Lane::Invitations, send, |a: &mut Adapter, result| {
                 if let Err(e) = result {
                     a.log_warn(format!("the end-call message did not reach the peer: {e}"));
                 }
@@ -407,7 +400,7 @@ impl Adapter {
             CallEvent::RemoteInvitationReceived(inv) => {
                 let (channel_id, caller) = (inv.channel_id(), inv.caller_id());
                 let extra = inv.content();
-                self.calls
+                self.invitations
                     .incoming
                     .insert((channel_id.clone(), caller.clone()), inv);
                 self.emit(LegacyEvent::InviteReceived {
@@ -419,7 +412,7 @@ impl Adapter {
             }
             CallEvent::RemoteInvitationCanceled(inv) => {
                 let key = (inv.channel_id(), inv.caller_id());
-                if self.calls.incoming.remove(&key).is_some() {
+                if self.invitations.incoming.remove(&key).is_some() {
                     self.emit(LegacyEvent::InviteEndByPeer {
                         channel_id: key.0,
                         uid: uid_of(&key.1),
@@ -430,8 +423,8 @@ impl Adapter {
             }
             CallEvent::RemoteInvitationFailure { invitation, code } => {
                 let key = (invitation.channel_id(), invitation.caller_id());
-                self.calls.active.remove(&key);
-                if self.calls.incoming.remove(&key).is_some() {
+                self.invitations.active.remove(&key);
+                if self.invitations.incoming.remove(&key).is_some() {
                     self.emit(LegacyEvent::InviteEndByPeer {
                         channel_id: key.0.clone(),
                         uid: uid_of(&key.1),
@@ -449,7 +442,7 @@ impl Adapter {
             CallEvent::LocalInvitationReceivedByPeer(inv) => {
                 if let Some(key) = self
                     .outgoing_key(&inv)
-                    .filter(|k| !self.calls.outgoing[k].ended)
+                    .filter(|k| !self.invitations.outgoing[k].ended)
                 {
                     self.emit(LegacyEvent::InviteReceivedByPeer {
                         channel_id: key.0,
@@ -463,8 +456,8 @@ impl Adapter {
                 response,
             } => {
                 if let Some(key) = self.outgoing_key(&invitation) {
-                    self.calls.outgoing.remove(&key);
-                    self.calls.active.insert(key.clone());
+                    self.invitations.outgoing.remove(&key);
+                    self.invitations.active.insert(key.clone());
                     self.emit(LegacyEvent::InviteAcceptedByPeer {
                         channel_id: key.0,
                         uid: uid_of(&key.1),
@@ -478,7 +471,7 @@ impl Adapter {
                 response,
             } => {
                 if let Some(key) = self.outgoing_key(&invitation) {
-                    let out = self.calls.outgoing.remove(&key);
+                    let out = self.invitations.outgoing.remove(&key);
                     if out.is_some_and(|o| o.ended) {
                         return;
                     }
@@ -502,12 +495,12 @@ impl Adapter {
             }
             CallEvent::LocalInvitationCanceled(invitation) => {
                 if let Some(key) = self.outgoing_key(&invitation) {
-                    self.calls.outgoing.remove(&key);
+                    self.invitations.outgoing.remove(&key);
                 }
             }
             CallEvent::LocalInvitationFailure { invitation, code } => {
                 if let Some(key) = self.outgoing_key(&invitation) {
-                    let out = self.calls.outgoing.remove(&key);
+                    let out = self.invitations.outgoing.remove(&key);
                     if out.is_some_and(|o| o.ended) {
                         return;
                     }
@@ -531,7 +524,7 @@ impl Adapter {
     }
 
     fn outgoing_key(&self, invitation: &LocalInvitation) -> Option<(String, String)> {
-        self.calls
+        self.invitations
             .outgoing
             .iter()
             .find(|(_, o)| o.invitation.same_as(invitation))
@@ -542,8 +535,8 @@ impl Adapter {
     pub(super) fn call_control_message(&mut self, from: &str, text: &str) -> bool {
         if let Some((channel_id, extra)) = parse_control(END_CALL_PREFIX, text) {
             let key = (channel_id.clone(), from.to_string());
-            self.calls.active.remove(&key);
-            self.calls.incoming.remove(&key);
+            self.invitations.active.remove(&key);
+            self.invitations.incoming.remove(&key);
             self.emit(LegacyEvent::InviteEndByPeer {
                 channel_id,
                 account: from.to_string(),
