@@ -24,6 +24,8 @@ mod session;
 mod uid;
 
 pub(crate) use emitter::{Delivery, Emitter};
+#[cfg(feature = "testkit")]
+pub(crate) use messages::is_generated_message_id;
 pub(crate) use uid::uid_of;
 
 use crate::mapping::LegacyMethod;
