@@ -41,6 +41,8 @@
 #![deny(missing_docs)]
 
 mod adapter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod mapping;
 pub mod migration;
 pub mod rtm;

@@ -23,7 +23,9 @@ mod queries;
 mod session;
 mod uid;
 
+pub(crate) use calls::invite_options;
 pub(crate) use emitter::{Delivery, Emitter};
+pub(crate) use invoke::invoke_request;
 #[cfg(feature = "testkit")]
 pub(crate) use messages::is_generated_message_id;
 pub(crate) use uid::uid_of;
