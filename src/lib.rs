@@ -45,6 +45,8 @@ pub mod proto;
 
 mod adapter;
 mod embedded;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod mapping;
 pub mod migration;
 pub mod rtm;

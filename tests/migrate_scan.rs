@@ -130,7 +130,7 @@ fn cpp_tree() {
 
 #[test]
 fn js_and_ts_tree() {
-    check_family("js", 3, 2, [9, 3, 0, 0]);
+    check_family("js", 5, 3, [10, 5, 0, 0]);
     assert!(trees()
         .join("js/node_modules/agora-signal/index.js")
         .is_file());
@@ -140,22 +140,22 @@ fn js_and_ts_tree() {
 #[test]
 fn the_whole_tree_report_ends_with_exact_totals() {
     let report = scan(&trees());
-    assert_eq!(report.findings.len(), 57);
-    assert_eq!(report.files_scanned, 11);
-    assert_eq!(report.files_with_findings(), 8);
-    assert_eq!(report.left_out, 5);
+    assert_eq!(report.findings.len(), 60);
+    assert_eq!(report.files_scanned, 13);
+    assert_eq!(report.files_with_findings(), 9);
+    assert_eq!(report.left_out, 6);
     let text = report.to_string();
     let tail: Vec<&str> = text.lines().rev().take(6).collect();
     assert_eq!(
         tail,
         [
-            "5 uses of common-word names (login, start, onError…) in files with no other legacy \
+            "6 uses of common-word names (login, start, onError…) in files with no other legacy \
              name were left out; scan with --all to list them",
             "  unsupported      2",
             "  local            5",
-            "  emulated        13",
-            "  direct          37",
-            "Totals: 57 legacy uses in 8 of 11 files scanned",
+            "  emulated        15",
+            "  direct          38",
+            "Totals: 60 legacy uses in 9 of 13 files scanned",
         ]
     );
     // One line per use, naming its kind and RTM replacement.
@@ -185,7 +185,7 @@ fn all_names_reports_the_common_words_too() {
         ..ScanOptions::default()
     };
     let report = scan_paths(&[trees()], &options, &mut |_| {});
-    assert_eq!(report.findings.len(), 57 + 5);
+    assert_eq!(report.findings.len(), 60 + 6);
     assert_eq!(report.left_out, 0);
     let worker: Vec<&str> = report
         .findings
@@ -225,8 +225,8 @@ fn progress_is_reported_every_n_files() {
     let mut seen: Vec<Progress> = Vec::new();
     let report = scan_paths(&[trees()], &options, &mut |p| seen.push(p.clone()));
     let files: Vec<u64> = seen.iter().map(|p| p.files).collect();
-    assert_eq!(files, [3, 6, 9]);
-    assert_eq!(report.files_scanned, 11);
+    assert_eq!(files, [3, 6, 9, 12]);
+    assert_eq!(report.files_scanned, 13);
     assert!(seen[0].to_string().starts_with("scanned 3 files, "));
 }
 
@@ -259,4 +259,21 @@ fn a_large_tree_is_scanned_with_progress_lines() {
     assert!(progress
         .windows(2)
         .all(|w| w[0] < w[1] && w[1] - w[0] <= 1000));
+}
+
+#[test]
+fn invoke_function_names_mark_a_file_as_legacy_code() {
+    let page = trees().join("js/src/pages/meeting/meeting.js");
+    let report = scan_paths(&[page], &ScanOptions::default(), &mut |_| {});
+    let names: Vec<(usize, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.line, f.name.legacy_name()))
+        .collect();
+    assert_eq!(names, [(13, "login"), (21, "invoke"), (28, "invoke")]);
+    assert_eq!(report.left_out, 0);
+    let lobby = trees().join("js/src/pages/lobby/lobby.js");
+    let report = scan_paths(&[lobby], &ScanOptions::default(), &mut |_| {});
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+    assert_eq!(report.left_out, 1);
 }

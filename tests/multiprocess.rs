@@ -245,6 +245,29 @@ fn f6_call_invite_accept_end_across_processes() {
     b.expect("onInviteEndByPeer(\"room-1\", \"alice\"");
 }
 
+/// The id of the next `onMessageSendSuccess("…")` line of `p`.
+fn sent_id(p: &mut Proc) -> String {
+    let line = p.expect("onMessageSendSuccess(\"");
+    line.split('"').nth(1).unwrap().to_string()
+}
+
+#[test]
+fn generated_message_ids_differ_across_processes_and_restarts() {
+    let (_server, addr) = server("127.0.0.1:0");
+    let mut a = peer("alice", &addr);
+    let mut b = peer("bob", &addr);
+    a.send("send bob one");
+    b.send("send alice two");
+    let mut ids = vec![sent_id(&mut a), sent_id(&mut b)];
+    a.send("quit");
+    a.wait_exit();
+    let mut again = peer("alice", &addr);
+    again.send("send bob three");
+    ids.push(sent_id(&mut again));
+    let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len(), "{ids:?}");
+}
+
 #[test]
 fn sigterm_and_sigint_stop_the_server_cleanly_and_clients_notice() {
     let (mut other, _) = server("127.0.0.1:0");

@@ -42,12 +42,16 @@ struct Outgoing {
 }
 
 /// I2: the keys of `extra` the shim acts on.
-struct InviteOptions {
-    require_peer_online: bool,
-    timeout: Option<Duration>,
+#[derive(Debug)]
+pub(crate) struct InviteOptions {
+    /// `_require_peer_online`: a non-zero number (or numeric string).
+    pub(crate) require_peer_online: bool,
+    /// `_timeout`: a positive number of seconds (or numeric string).
+    pub(crate) timeout: Option<Duration>,
 }
 
-fn invite_options(extra: &str) -> Result<InviteOptions, String> {
+/// I2: reads the keys the shim acts on out of `channel_invite_user2`'s `extra` (empty: none).
+pub(crate) fn invite_options(extra: &str) -> Result<InviteOptions, String> {
     if extra.trim().is_empty() {
         return Ok(InviteOptions {
             require_peer_online: false,
@@ -67,9 +71,10 @@ fn invite_options(extra: &str) -> Result<InviteOptions, String> {
     };
     Ok(InviteOptions {
         require_peer_online: number("_require_peer_online").is_some_and(|n| n != 0.0),
+        // A timeout too long for a Duration (1e300, "inf") waits as long as one can.
         timeout: number("_timeout")
             .filter(|n| *n > 0.0)
-            .map(Duration::from_secs_f64),
+            .map(|n| Duration::try_from_secs_f64(n).unwrap_or(Duration::MAX)),
     })
 }
 
@@ -586,5 +591,23 @@ mod tests {
         assert_eq!(o.timeout, Some(Duration::from_secs(5)));
         assert!(invite_options("not json").is_err());
         assert!(!invite_options("").unwrap().require_peer_online);
+    }
+
+    #[test]
+    fn invite_timeouts_beyond_a_duration_wait_as_long_as_possible() {
+        for extra in [
+            r#"{"_timeout":1e300}"#,
+            r#"{"_timeout":99499979997999999990}"#,
+            r#"{"_timeout":"inf"}"#,
+        ] {
+            assert_eq!(
+                invite_options(extra).unwrap().timeout,
+                Some(Duration::MAX),
+                "{extra}"
+            );
+        }
+        for extra in [r#"{"_timeout":"NaN"}"#, r#"{"_timeout":-1e300}"#] {
+            assert_eq!(invite_options(extra).unwrap().timeout, None, "{extra}");
+        }
     }
 }

@@ -224,6 +224,18 @@ async fn members(client: &RtmClient, name: &str) -> Result<Vec<String>, Failure>
         .collect())
 }
 
+/// Q3: the request of the invoke function `name`: a JSON object (an empty `req` is `{}`), or
+/// why not (an unknown function, a request that is not an object).
+pub(crate) fn invoke_request(name: &str, req: &str) -> Result<Value, String> {
+    if invoke_by_name(name).is_none() {
+        return Err(format!("unknown invoke function {name:?}"));
+    }
+    match serde_json::from_str(if req.trim().is_empty() { "{}" } else { req }) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(format!("the request of {name} must be a JSON object")),
+    }
+}
+
 impl Adapter {
     /// Q3: dispatches an `io.agora.signal.*` function through the invoke table.
     pub(super) fn invoke(&mut self, name: &str, req: &str, call_id: &str) {
@@ -235,20 +247,13 @@ impl Adapter {
                 resp: json!({ "result": "failed", "reason": reason }).to_string(),
             });
         };
-        if invoke_by_name(name).is_none() {
-            let reason = format!("unknown invoke function {name:?}");
-            self.error("invoke", AgoraECode::GeneralEWrongParam, reason.clone());
-            return fail(self, call_id, reason);
-        }
-        let request: Value =
-            match serde_json::from_str(if req.trim().is_empty() { "{}" } else { req }) {
-                Ok(v @ Value::Object(_)) => v,
-                _ => {
-                    let reason = format!("the request of {name} must be a JSON object");
-                    self.error("invoke", AgoraECode::GeneralEWrongParam, reason.clone());
-                    return fail(self, call_id, reason);
-                }
-            };
+        let request = match invoke_request(name, req) {
+            Ok(request) => request,
+            Err(reason) => {
+                self.error("invoke", AgoraECode::GeneralEWrongParam, reason.clone());
+                return fail(self, call_id, reason);
+            }
+        };
         let (Some(client), Some(_)) = (self.client(), self.session.account.as_ref()) else {
             let reason = "invoke needs a login first".to_string();
             self.error("invoke", AgoraECode::GeneralENotLogin, reason.clone());

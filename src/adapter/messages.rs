@@ -7,19 +7,61 @@ use crate::mapping::LegacyMethod;
 use crate::rtm::{RtmChannel, RtmMessage, SendMessageOptions, END_CALL_PREFIX};
 use crate::signaling::{AgoraECode, LegacyEvent};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 static NEXT_MESSAGE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// M2: the id a message is reported under; a unique one is made for an empty id.
+///
+/// A generated id reads `sig2rtm-<process>-<n>`: `<process>` is 12 lowercase hex digits drawn
+/// at random once per process (48 bits, so two processes, or one process before and after a
+/// restart, share it with a chance of about 2^-48), and `<n>` counts the process's generated
+/// ids from 1. Ids are thus unique across the clients of every process, e.g.
+/// `sig2rtm-3f09a4c1d27e-1`.
 fn message_id(given: &str) -> String {
     if given.is_empty() {
         format!(
-            "sig2rtm-{}",
+            "sig2rtm-{}-{}",
+            process_tag(),
             NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed)
         )
     } else {
         given.to_string()
     }
+}
+
+/// Whether `s` has the shape of a generated message id (see [`message_id`]).
+#[cfg_attr(not(feature = "testkit"), allow(dead_code))]
+pub(crate) fn is_generated_message_id(s: &str) -> bool {
+    let Some((tag, n)) = s
+        .strip_prefix("sig2rtm-")
+        .and_then(|rest| rest.split_once('-'))
+    else {
+        return false;
+    };
+    let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    tag.len() == 12
+        && tag.bytes().all(hex)
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The random part of this process's generated message ids (see [`message_id`]).
+fn process_tag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| format!("{:012x}", random_u64() >> 16))
+}
+
+/// 64 random bits from the operating system; where it has none to give, a hash of the time
+/// and the process id under the standard library's randomly keyed hasher.
+fn random_u64() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        std::time::SystemTime::now().hash(&mut h);
+        std::process::id().hash(&mut h);
+        h.finish()
+    })
 }
 
 impl Adapter {
@@ -208,4 +250,41 @@ async fn transient_send(channel: RtmChannel, message: RtmMessage) -> Result<(), 
         let t = translate(&e);
         (t.code, t.on_error, t.desc)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_carry_the_process_tag_and_a_count() {
+        let a = message_id("");
+        let b = message_id("");
+        assert_ne!(a, b);
+        for id in [&a, &b] {
+            assert!(is_generated_message_id(id), "{id}");
+            assert!(
+                id.starts_with(&format!("sig2rtm-{}-", process_tag())),
+                "{id}"
+            );
+            assert!(id.len() <= "sig2rtm-".len() + 12 + 1 + 20, "{id}");
+        }
+        assert_eq!(message_id("mine"), "mine");
+        assert!(!is_generated_message_id("mine"));
+    }
+
+    #[test]
+    fn the_shape_of_a_generated_id() {
+        assert!(is_generated_message_id("sig2rtm-3f09a4c1d27e-1"));
+        for not in [
+            "sig2rtm-12",
+            "sig2rtm-3f09a4c1d27e-",
+            "sig2rtm-3F09A4C1D27E-1",
+            "sig2rtm-3f09a4c1d27-1",
+            "sig2rtm-3f09a4c1d27e-1x",
+            "m1",
+        ] {
+            assert!(!is_generated_message_id(not), "{not}");
+        }
+    }
 }

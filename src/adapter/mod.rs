@@ -24,6 +24,10 @@ mod session;
 
 use crate::signaling::uid_of;
 pub(crate) use emitter::{Delivery, Emitter};
+pub(crate) use invitations::invite_options;
+pub(crate) use invoke::invoke_request;
+#[cfg(feature = "testkit")]
+pub(crate) use messages::is_generated_message_id;
 
 use crate::mapping::LegacyMethod;
 use crate::rtm::{EventStream, RtmClient, RtmEvent};

@@ -358,7 +358,8 @@ impl Lexer<'_> {
                         self.pos += 2;
                         self.interpolation(b')');
                     } else {
-                        self.pos += 2;
+                        // A backslash may be the text's last byte.
+                        self.pos = (self.pos + 2).min(self.src.len());
                     }
                 }
                 b'$' if interp == Interp::DollarBrace && self.peek(1) == b'{' => {
@@ -557,6 +558,23 @@ mod tests {
             .filter(|t| t.kind == TokenKind::Ident)
             .map(|t| &src[t.start..t.end])
             .collect()
+    }
+
+    #[test]
+    fn a_backslash_at_the_end_of_the_text_ends_its_string_there() {
+        for syntax in [
+            Syntax::CFamily,
+            Syntax::Java,
+            Syntax::Kotlin,
+            Syntax::Swift,
+            Syntax::Script,
+        ] {
+            for src in ["s = \"joined \\", "s = '\\", "s = `a \\", "s = \"\"\"x \\"] {
+                for t in tokenize(src.as_bytes(), syntax) {
+                    assert!(t.end <= src.len(), "{syntax:?} {src:?}: {t:?}");
+                }
+            }
+        }
     }
 
     #[test]

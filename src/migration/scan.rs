@@ -14,8 +14,9 @@
 //!
 //! Some legacy names are common words (`login`, `start`, `destroy`, `onError`, `setBackground`:
 //! a name of at most two words and no digit). They are reported only in files that also use a
-//! distinctive legacy name, unless [`ScanOptions::all_names`] is set; the report counts the ones
-//! it left out.
+//! distinctive legacy name or a string literal that starts with `io.agora.signal.` (the
+//! function names of the legacy `invoke`), unless [`ScanOptions::all_names`] is set; the report
+//! counts the ones it left out.
 //!
 //! ```
 //! use sig2rtm::migration::scan::{scan_source, Language, ScanOptions};
@@ -182,7 +183,7 @@ impl Finding {
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
     /// Report common-word names (see [`LegacyName::is_common_word`]) in every file, not only
-    /// in files that use a distinctive legacy name.
+    /// in files that use a distinctive legacy name or an `io.agora.signal.` string.
     pub all_names: bool,
     /// Report progress after this many files…
     pub progress_every_files: u64,
@@ -219,7 +220,8 @@ impl Default for ScanOptions {
 pub struct SourceFindings {
     /// What was reported, in source order.
     pub findings: Vec<Finding>,
-    /// Common-word uses left out because the file uses no distinctive legacy name.
+    /// Common-word uses left out because the file uses no distinctive legacy name and no
+    /// `io.agora.signal.` string.
     pub left_out: u64,
 }
 
@@ -236,7 +238,12 @@ pub fn scan_source(src: &[u8], language: Language, options: &ScanOptions) -> Sou
         _ => None,
     };
     let mut hits: Vec<(usize, LegacyName)> = Vec::new();
+    let mut invoke_name = false;
     for (i, t) in tokens.iter().enumerate() {
+        if t.kind == TokenKind::Literal {
+            invoke_name |= is_invoke_function_name(&src[t.start..t.end]);
+            continue;
+        }
         if t.kind != TokenKind::Ident {
             continue;
         }
@@ -273,7 +280,7 @@ pub fn scan_source(src: &[u8], language: Language, options: &ScanOptions) -> Sou
             hits.push((t.start, name));
         }
     }
-    let distinctive = hits.iter().any(|(_, n)| !n.is_common_word());
+    let distinctive = invoke_name || hits.iter().any(|(_, n)| !n.is_common_word());
     let mut left_out = 0;
     if !options.all_names && !distinctive {
         left_out = hits.len() as u64;
@@ -293,6 +300,24 @@ pub fn scan_source(src: &[u8], language: Language, options: &ScanOptions) -> Sou
         })
         .collect();
     SourceFindings { findings, left_out }
+}
+
+/// The prefix of the server function names that the legacy `invoke` takes.
+const INVOKE_PREFIX: &[u8] = b"io.agora.signal.";
+
+/// Whether a string literal (its text, quotes and any prefix such as `@` or `L` included)
+/// starts with [`INVOKE_PREFIX`]: the name of a legacy `invoke` function.
+fn is_invoke_function_name(literal: &[u8]) -> bool {
+    let Some(open) = literal
+        .iter()
+        .position(|b| matches!(b, b'"' | b'\'' | b'`'))
+    else {
+        return false;
+    };
+    let quote = literal[open];
+    let body = &literal[open..];
+    let body = &body[body.iter().take_while(|&&b| b == quote).count().min(3)..];
+    body.starts_with(INVOKE_PREFIX)
 }
 
 /// Whether the `)` at `close` ends the return type of an Objective-C method declaration
@@ -669,6 +694,34 @@ mod tests {
         assert_eq!(r.findings.len(), 3);
         let with = format!("{alone}api.messageInstantSend(a, 0, b, c);\n");
         assert_eq!(found(&with, Language::Java).len(), 4);
+    }
+
+    #[test]
+    fn invoke_function_names_are_a_legacy_marker() {
+        let src = "const s = signal.login(a, t);\ns.invoke('io.agora.signal.channel_query_num', {}, f);\n";
+        assert_eq!(
+            found(src, Language::JavaScript),
+            [(1, "login"), (2, "invoke")]
+        );
+        for (literal, marker) in [
+            ("\"io.agora.signal.user_query_user_status\"", true),
+            ("@\"io.agora.signal.x\"", true),
+            ("`io.agora.signal.x`", true),
+            ("\"\"\"io.agora.signal.x\"\"\"", true),
+            ("\"io.agora.signalling\"", false),
+            ("\"see io.agora.signal.x\"", false),
+            ("\"\"", false),
+            ("\"", false),
+        ] {
+            assert_eq!(
+                is_invoke_function_name(literal.as_bytes()),
+                marker,
+                "{literal}"
+            );
+        }
+        let comment = "// io.agora.signal.x\nthread.start();\n";
+        let r = scan_source(comment.as_bytes(), Language::Java, &ScanOptions::default());
+        assert_eq!((r.findings.len(), r.left_out), (0, 1));
     }
 
     #[test]

@@ -117,10 +117,9 @@ pub fn normalize(scenario: &Scenario, transcripts: &Transcripts) -> Vec<(String,
         .collect()
 }
 
-/// True for a message id the shim generated (`sig2rtm-<n>`, rule M2).
+/// True for a message id the shim generated (`sig2rtm-<process>-<n>`, rule M2).
 fn is_generated_id(s: &str) -> bool {
-    s.strip_prefix("sig2rtm-")
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    crate::adapter::is_generated_message_id(s)
 }
 
 /// Gives recorded values their placeholders.
@@ -341,8 +340,8 @@ mod tests {
 
     #[test]
     fn generated_ids_are_recognised() {
-        assert!(is_generated_id("sig2rtm-12"));
-        assert!(!is_generated_id("sig2rtm-"));
+        assert!(is_generated_id("sig2rtm-0123456789ab-12"));
+        assert!(!is_generated_id("sig2rtm-12"));
         assert!(!is_generated_id("m1"));
     }
 }

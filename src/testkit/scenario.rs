@@ -282,31 +282,58 @@ enum RawExpected {
     Group { any_order: Vec<String> },
 }
 
-/// Parses a duration such as `"20s"`, `"150ms"`, `"1.5s"` or `"2m"`.
+/// Parses a duration such as `"20s"`, `"150ms"`, `"1.5s"` or `"2m"`, exactly (decimal digits
+/// below a nanosecond are dropped).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let (number, unit) = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .map(|i| t.split_at(i))
         .ok_or_else(|| format!("`{text}` needs a unit: ms, s or m (\"20s\", \"150ms\")"))?;
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as \"20s\" or \"150ms\""))?;
-    let secs = match unit.trim() {
-        "ms" => value / 1000.0,
-        "s" => value,
-        "m" | "min" => value * 60.0,
+    let nanos_per_unit: u128 = match unit.trim() {
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" | "min" => 60_000_000_000,
         other => return Err(format!("`{text}`: unknown unit `{other}` (use ms, s or m)")),
     };
-    Ok(Duration::from_secs_f64(secs))
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') {
+        return Err(format!(
+            "`{text}` is not a duration such as \"20s\" or \"150ms\""
+        ));
+    }
+    let too_long = || format!("`{text}` is too long a duration");
+    let mut nanos: u128 = 0;
+    for d in whole.bytes() {
+        nanos = nanos
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u128::from(d - b'0')))
+            .ok_or_else(too_long)?;
+    }
+    nanos = nanos.checked_mul(nanos_per_unit).ok_or_else(too_long)?;
+    // 20 decimals are finer than a nanosecond in every unit.
+    let mut scale = nanos_per_unit * 10u128.pow(20);
+    let mut part = 0;
+    for d in fraction.bytes().take(20) {
+        scale /= 10;
+        part += u128::from(d - b'0') * scale;
+    }
+    nanos += part / 10u128.pow(20);
+    let secs = u64::try_from(nanos / 1_000_000_000).map_err(|_| too_long())?;
+    Ok(Duration::new(secs, (nanos % 1_000_000_000) as u32))
 }
 
-/// Writes a duration the way scenarios do (`"20s"`, `"150ms"`).
+/// Writes a duration the way scenarios do (`"20s"`, `"150ms"`, `"2.5ms"`); what it writes
+/// parses back to the same duration.
 pub fn format_duration(d: Duration) -> String {
-    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+    let sub_ms = d.subsec_nanos() % 1_000_000;
+    if d.subsec_nanos() == 0 && d.as_secs() > 0 {
         format!("{}s", d.as_secs())
-    } else {
+    } else if sub_ms == 0 {
         format!("{}ms", d.as_millis())
+    } else {
+        let fraction = format!("{sub_ms:06}");
+        format!("{}.{}ms", d.as_millis(), fraction.trim_end_matches('0'))
     }
 }
 
@@ -670,5 +697,30 @@ B = []
         assert!(parse_duration("20").is_err());
         assert_eq!(format_duration(Duration::from_secs(20)), "20s");
         assert_eq!(format_duration(Duration::from_millis(1500)), "1500ms");
+    }
+
+    #[test]
+    fn durations_parse_exactly_and_print_back_the_same() {
+        assert_eq!(parse_duration(".5s"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_duration("0.1s"), Ok(Duration::from_millis(100)));
+        assert_eq!(parse_duration("1.5 min"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("0.0000000019s"), Ok(Duration::from_nanos(1)));
+        for text in ["2.5ms", "2.50ms", "1.000001ms", "0.000001ms"] {
+            let d = parse_duration(text).unwrap();
+            assert_eq!(parse_duration(&format_duration(d)), Ok(d), "{text}");
+        }
+        assert_eq!(format_duration(Duration::from_micros(2500)), "2.5ms");
+        for bad in [
+            "ms",
+            ".ms",
+            "1.2.3s",
+            "99999999999999999999999999999999999999999s",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        let longest = format!("{}s", u64::MAX);
+        assert_eq!(parse_duration(&longest), Ok(Duration::from_secs(u64::MAX)));
+        assert!(parse_duration(&format!("{}0s", u64::MAX)).is_err());
     }
 }

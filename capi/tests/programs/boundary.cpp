@@ -1,11 +1,12 @@
 // Misuse at the C++ boundary of libagorasig: bad string arguments, destroy() inside a
-// callback, calls after destroy, delete on an instance. Prints PASS/FAIL lines and exits with
-// the number of failures.
+// callback, calls after destroy, delete on an instance, callbackSet racing the callbacks.
+// Prints PASS/FAIL lines and exits with the number of failures.
 //
 //   boundary <appId> <account>
 
 #include "agora_sig.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -79,6 +80,22 @@ private:
     std::vector<std::string> events_;
 };
 
+// Counts the results it hears; each one is deleted as soon as callbackSet has replaced it, so a
+// callback that reached a replaced handler would touch freed memory.
+static std::atomic<int> g_results(0);
+
+class Counter : public ICallBack {
+public:
+    Counter() : heard_(0) {}
+    void onQueryUserStatusResult(char const*, size_t, char const*, size_t) {
+        heard_++;
+        g_results++;
+    }
+
+private:
+    int heard_;
+};
+
 static bool contains(const std::vector<std::string>& events, const std::string& part) {
     for (size_t i = 0; i < events.size(); i++)
         if (events[i].find(part) != std::string::npos) return true;
@@ -115,6 +132,11 @@ int main(int argc, char** argv) {
     check(rec->waitFor("onError channel_join 1004 channelJoin: channelID is not valid UTF-8",
                        5000),
           "invalid UTF-8");
+    api->channelJoin("ro\0om", 5);
+    check(rec->waitFor("onError channel_join 1004 channelJoin: channelID_size is 5 but "
+                       "channelID ends with a NUL byte at offset 2",
+                       5000),
+          "embedded NUL");
     api->channelLeave(NULL, 0);  // NULL with size 0 is "": not a boundary error
     check(!contains(rec->events(), "NOT NUL-TERMINATED"), "callback strings NUL-terminated");
 
@@ -153,6 +175,41 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     check(rec2->events().size() == after_delete, "no callback after delete");
     delete rec2;
+
+    // callbackSet racing the callbacks: one thread keeps queries coming while this one swaps
+    // handlers, deleting each replaced handler at once.
+    IAgoraAPI* racer = createAgoraSDKInstanceCPP();
+    Recorder* rec3 = new Recorder(racer);
+    racer->callbackSet(rec3);
+    racer->login(app.c_str(), app.size(), "racer", 5, "", 0, 0, NULL, 0);
+    check(rec3->waitFor("onLoginSuccess", 10000), "racing instance logs in");
+    std::atomic<bool> stop(false);
+    std::thread asker([&] {
+        while (!stop) {
+            racer->queryUserStatus("racer", 5);
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+        }
+    });
+    Counter* current = new Counter();
+    racer->callbackSet(current);
+    delete rec3;
+    int swaps = 0, start = g_results;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while ((swaps < 200 || g_results - start < 200) && std::chrono::steady_clock::now() < deadline) {
+        Counter* next = new Counter();
+        racer->callbackSet(next);
+        delete current;
+        current = next;
+        swaps++;
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    stop = true;
+    asker.join();
+    racer->callbackSet(NULL);
+    delete current;
+    check(swaps >= 200 && g_results - start >= 200, "callbackSet racing callbacks",
+          std::to_string(swaps) + " swaps, " + std::to_string(g_results - start) + " results");
+    delete racer;
 
     std::printf("%d failures\n", g_failures);
     return g_failures;

@@ -79,6 +79,11 @@ static BUILT: OnceLock<Mutex<std::collections::HashMap<String, PathBuf>>> = Once
 /// program is built: `g++ … -I include -L lib -lagorasig -lpthread -std=c++11` (or `gcc`
 /// for `.c` files), with warnings on and treated as errors.
 pub fn build_program(source: &str, exe: &str) -> PathBuf {
+    build_program_with(source, exe, &[])
+}
+
+/// As [`build_program`], with `extra` compiler flags (a sanitizer build, say) after the others.
+pub fn build_program_with(source: &str, exe: &str, extra: &[&str]) -> PathBuf {
     let map = BUILT.get_or_init(Default::default);
     let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(path) = map.get(exe) {
@@ -100,6 +105,7 @@ pub fn build_program(source: &str, exe: &str) -> PathBuf {
     if cpp {
         cmd.arg("-std=c++11");
     }
+    cmd.args(extra);
     compile(cmd, &format!("compiling {source}"));
     map.insert(exe.to_string(), out.clone());
     out

@@ -1,0 +1,4 @@
+api.callbackSet(new ICallBack() { @Override public void onLoginSuccess(int uid, int fd) {} });
+String t = """
+  api.logout();
+  """;

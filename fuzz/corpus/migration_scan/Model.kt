@@ -1,0 +1,2 @@
+val s = "${api.channelJoin("x")} and ${ "nested ${api.logout()}" }"
+api?.messageChannelSend(ch, `in`, "")

@@ -1,0 +1,3 @@
+let s = "joined \(api.channelJoin(room))"
+api.onLogout = { code in }
+let r = #"api.logout()"#
