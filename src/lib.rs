@@ -41,6 +41,8 @@
 #![deny(missing_docs)]
 
 mod adapter;
+#[cfg(feature = "legacy-web")]
+pub mod legacy_web;
 pub mod mapping;
 pub mod migration;
 pub mod rtm;
