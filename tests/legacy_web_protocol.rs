@@ -104,37 +104,83 @@ async fn ver_clear_is_never_below_the_request_and_a_backlog_is_notified_again() 
             .await;
         assert_eq!(alice.reply(id).await["result"], "ok");
     }
-    // A client that claims more than it saw gets its own value back, never less.
+    // A fresh client polls with 0 and adopts the server's value; nothing comes twice.
     let body = bob
         .call("user_getmsg", json!({"ver_clear": 0, "max": 30}))
         .await;
-    assert_eq!(body["msgs"].as_array().unwrap().len(), 30);
-    assert_eq!(body["ver_clear"], 0);
-    // After a partial page the server says there is more.
-    bob.stash
-        .retain(|f| !(f[0] == "notify" && f[1][0] == "msg" && f[1][1].as_u64() < Some(40)));
+    let msgs = body["msgs"].as_array().unwrap().clone();
+    assert_eq!(msgs.len(), 30);
+    let base = body["ver_clear"].as_u64().unwrap();
+    assert_eq!(msgs[0][0].as_u64(), Some(base + 1));
+    // After a partial page the server says there is more: the latest version.
+    let last = base + 40;
     let again = bob
-        .wait_for(|f| f[0] == "notify" && f[1][0] == "msg")
-        .await
-        .unwrap();
-    assert_eq!(again[1][1], 40);
+        .wait_for(|f| f[0] == "notify" && f[1][0] == "msg" && f[1][1] == json!(last))
+        .await;
+    assert!(
+        again.is_some(),
+        "a notify of the latest version after a partial page"
+    );
     let body = bob
-        .call("user_getmsg", json!({"ver_clear": 30, "max": 30}))
+        .call("user_getmsg", json!({"ver_clear": base + 30, "max": 30}))
         .await;
     let msgs = body["msgs"].as_array().unwrap();
     assert_eq!(
         (body["ver_clear"].as_u64(), msgs.len(), msgs[0][0].as_u64()),
-        (Some(30), 10, Some(31))
+        (Some(base + 30), 10, Some(base + 31))
     );
+    // A client that claims more than it saw gets its own value back, never less.
     let body = bob
-        .call("user_getmsg", json!({"ver_clear": 99, "max": 30}))
+        .call("user_getmsg", json!({"ver_clear": last + 9, "max": 30}))
         .await;
-    assert_eq!(body["ver_clear"], 99);
+    assert_eq!(body["ver_clear"].as_u64(), Some(last + 9));
     let body = bob
         .call("user_getmsg", json!({"ver_clear": 5, "max": 30}))
         .await;
-    assert_eq!(body["ver_clear"], 99, "ver_clear never goes back");
+    assert_eq!(
+        body["ver_clear"].as_u64(),
+        Some(last + 9),
+        "ver_clear never goes back"
+    );
     assert!(body["msgs"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stale_acknowledgement_from_a_dropped_socket_loses_nothing_on_the_new_one() {
+    let web = endpoint();
+    let mut alice = WebClient::logged_in(&web, "alice").await;
+    let mut bob = WebClient::logged_in(&web, "bob").await;
+    for text in ["one", "two", "three"] {
+        alice
+            .call(
+                "user_sendmsg",
+                json!({"peer": "bob", "flag": "v1:E:3600", "t": "instant", "content": text}),
+            )
+            .await;
+    }
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        seen.extend(bob.lines_after_notify().await);
+    }
+    let old_ver = bob.ver_clear;
+    drop(bob);
+    let mut bob = WebClient::logged_in(&web, "bob").await;
+    alice
+        .call(
+            "user_sendmsg",
+            json!({"peer": "bob", "flag": "v1:E:3600", "t": "instant", "content": "four"}),
+        )
+        .await;
+    bob.wait_for(|f| f[0] == "notify" && f[1][0] == "msg")
+        .await
+        .unwrap();
+    // The old socket's timer polls on the new socket with the old socket's version.
+    let body = bob
+        .call("user_getmsg", json!({"ver_clear": old_ver, "max": 30}))
+        .await;
+    let msgs = body["msgs"].as_array().unwrap();
+    assert_eq!(msgs.len(), 1, "{body}");
+    assert_eq!(peer_line(msgs[0][1].as_str().unwrap()).3, "four");
 }
 
 #[tokio::test(start_paused = true)]

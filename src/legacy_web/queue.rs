@@ -1,10 +1,34 @@
 //! The per-session message queue that `user_getmsg` drains (protocol §6).
 //!
-//! Every line the session receives gets the next version (1, 2, 3 …). A poll names the highest
-//! version the client has processed (`ver_clear`); the reply acknowledges everything up to it,
-//! drops those lines and returns the ones after it, oldest first.
+//! Every line the session receives gets the next version. A poll names the highest version the
+//! client has processed (`ver_clear`); the reply acknowledges everything up to it, drops those
+//! lines and returns the ones after it, oldest first.
+//!
+//! Versions do not restart at 1 per session: a session's first version lies above every version
+//! any earlier session handed out, in this process or (by the clock) an earlier one. The Web SDK
+//! 1.4.0 keeps the poll timer of a dropped socket running after it logs in again, and that timer
+//! acknowledges the old socket's versions on the new one; versions that only grow make such a
+//! stale acknowledgement harmless (docs/LEGACY_WEB.md).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The highest version any session of this process handed out.
+static HIGHEST: AtomicU64 = AtomicU64::new(0);
+
+/// Where a new session's versions start: above every version handed out before, in this
+/// process and, through the wall clock in microseconds, in earlier runs of the server (a
+/// session cannot receive a line per microsecond). Stays below 2^53, JavaScript's exact range,
+/// until the year 2255.
+pub(crate) fn fresh_base() -> u64 {
+    let now_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0);
+    let base = now_us.max(HIGHEST.load(Ordering::Acquire) + 1);
+    HIGHEST.fetch_max(base, Ordering::AcqRel);
+    base
+}
 
 /// Lines waiting for a client's poll, with their versions.
 #[derive(Debug)]
@@ -34,12 +58,12 @@ pub(crate) struct Drain {
 }
 
 impl Queue {
-    /// An empty queue keeping at most `limit` lines.
-    pub(crate) fn new(limit: usize) -> Queue {
+    /// An empty queue keeping at most `limit` lines, whose first line gets version `base + 1`.
+    pub(crate) fn new(limit: usize, base: u64) -> Queue {
         Queue {
             lines: VecDeque::new(),
-            last: 0,
-            cleared: 0,
+            last: base,
+            cleared: base,
             limit: limit.max(1),
             dropped: 0,
         }
@@ -55,6 +79,7 @@ impl Queue {
             }
         }
         self.lines.push_back((self.last, line));
+        HIGHEST.fetch_max(self.last, Ordering::AcqRel);
         self.last
     }
 
@@ -87,7 +112,7 @@ mod tests {
 
     #[test]
     fn a_poll_acknowledges_and_returns_what_follows() {
-        let mut q = Queue::new(100);
+        let mut q = Queue::new(100, 0);
         assert_eq!(q.push("a".into()), 1);
         assert_eq!(q.push("b".into()), 2);
         let d = q.drain(0, 30);
@@ -99,7 +124,7 @@ mod tests {
 
     #[test]
     fn ver_clear_never_goes_below_the_request_or_back() {
-        let mut q = Queue::new(100);
+        let mut q = Queue::new(100, 0);
         q.push("a".into());
         assert_eq!(q.drain(5, 30).ver_clear, 5);
         assert_eq!(q.drain(0, 30).ver_clear, 5);
@@ -107,7 +132,7 @@ mod tests {
 
     #[test]
     fn a_backlog_comes_in_pages_of_max() {
-        let mut q = Queue::new(100);
+        let mut q = Queue::new(100, 0);
         for i in 0..45 {
             q.push(format!("m{i}"));
         }
@@ -118,8 +143,20 @@ mod tests {
     }
 
     #[test]
+    fn every_new_base_lies_above_what_was_handed_out() {
+        let mut q = Queue::new(100, fresh_base());
+        q.push("a".into());
+        let last = q.push("b".into());
+        let next = fresh_base();
+        assert!(next > last);
+        let q2 = Queue::new(100, next);
+        assert_eq!(q2.last(), next);
+        assert!(next < 1 << 53, "versions stay exact in JavaScript");
+    }
+
+    #[test]
     fn the_limit_drops_the_oldest_and_counts_them() {
-        let mut q = Queue::new(2);
+        let mut q = Queue::new(2, 0);
         for i in 0..5 {
             q.push(format!("m{i}"));
         }

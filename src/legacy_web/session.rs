@@ -73,7 +73,7 @@ impl Shared {
                 flavour: Flavour::Web,
                 account: String::new(),
                 line: String::new(),
-                queue: Queue::new(queue_limit),
+                queue: Queue::new(queue_limit, super::queue::fresh_base()),
                 channel: None,
                 channel_msgid: 0,
                 join: None,
