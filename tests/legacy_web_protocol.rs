@@ -587,3 +587,50 @@ async fn a_login_to_an_app_the_server_does_not_serve_fails_with_a_reason_and_clo
     assert!(body.get("line").is_none());
     assert!(c.wait_closed().await.is_some());
 }
+
+#[tokio::test(start_paused = true)]
+async fn legacy_tokens_are_checked_against_the_app_certificate() {
+    use sig2rtm::token::build_signaling_token;
+    const CERT: &str = "fedcba9876543210fedcba9876543210";
+    let system = sig2rtm::system::System::new(sig2rtm::system::SystemConfig {
+        auto_register_apps: false,
+        ..Default::default()
+    });
+    system.register_app_with_certificate(APP, CERT);
+    let web = sig2rtm::legacy_web::LegacyWeb::new(
+        system.clone(),
+        sig2rtm::legacy_web::LegacyWebConfig {
+            app_certificates: vec![(APP.into(), CERT.into())],
+            ..Default::default()
+        },
+    );
+    let now = (system.now_ms() / 1000) as u32;
+    let reason = |ret: &Value| ret[0].as_str().unwrap().to_string();
+
+    let mut ok = WebClient::connect(&web).await;
+    let good = build_signaling_token("alice", APP, CERT, now + 3600);
+    let ret = ok.login_frame("alice", &good, "websdk").await;
+    assert_eq!(reason(&ret), "", "a valid legacy token logs in: {ret}");
+
+    let mut expired = WebClient::connect(&web).await;
+    let old = build_signaling_token("bob", APP, CERT, now - 10);
+    assert_eq!(
+        reason(&expired.login_frame("bob", &old, "websdk").await),
+        "TokenErrorExpired"
+    );
+
+    let mut forged = WebClient::connect(&web).await;
+    let wrong = build_signaling_token("bob", APP, "00000000000000000000000000000000", now + 3600);
+    assert!(reason(&forged.login_frame("bob", &wrong, "websdk").await).starts_with("TokenError"));
+
+    let mut other_account = WebClient::connect(&web).await;
+    let r = reason(&other_account.login_frame("carol", &good, "websdk").await);
+    assert!(
+        r.starts_with("TokenError"),
+        "alice's token is not carol's: {r}"
+    );
+
+    let mut none = WebClient::connect(&web).await;
+    let r = reason(&none.login_frame("dave", "_no_need_token", "websdk").await);
+    assert!(!r.is_empty(), "an App ID with a certificate needs a token");
+}

@@ -307,6 +307,7 @@ fn parse_advertise(spec: &str) -> Result<(String, u16), String> {
 /// Starts the legacy web listeners the settings ask for.
 async fn serve_web(
     settings: &WebSettings,
+    apps: &[AppSpec],
     system: &System,
 ) -> Result<Vec<sig2rtm::legacy_web::LegacyWebServer>, String> {
     use sig2rtm::legacy_web::{tls_acceptor, LegacyWeb, LegacyWebConfig};
@@ -319,6 +320,10 @@ async fn serve_web(
             .as_deref()
             .map(parse_advertise)
             .transpose()?,
+        app_certificates: apps
+            .iter()
+            .filter_map(|a| Some((a.id.clone(), a.certificate.clone()?)))
+            .collect(),
         ..LegacyWebConfig::default()
     };
     let web = LegacyWeb::new(system.clone(), config);
@@ -436,7 +441,7 @@ async fn serve(settings: Settings) -> ExitCode {
     // signals it as soon as it is listening gets a clean shutdown, not the default action.
     let stop = StopSignals::install();
     println!("sig2rtm-server listening on {}", server.local_addr());
-    let web = match serve_web(&settings.web, server.system()).await {
+    let web = match serve_web(&settings.web, &settings.apps, server.system()).await {
         Ok(w) => w,
         Err(e) => {
             eprintln!("sig2rtm-server: {e}");

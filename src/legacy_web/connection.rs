@@ -22,7 +22,7 @@ pub(crate) async fn run(mut socket: WebSocket, endpoint: Arc<Endpoint>, peer: St
             .runtime(tokio::runtime::Handle::current()),
     );
     sig.callback_set(Some(Arc::new(Sink(shared.clone()))));
-    let mut session = Session::new(sig, shared.clone());
+    let mut session = Session::new(sig, shared.clone(), endpoint.clone());
     log::debug!("legacy web {peer}: WebSocket open");
     let opened = Instant::now();
     let mut heard = opened;

@@ -66,6 +66,11 @@ pub struct LegacyWebConfig {
     pub http_timeout: Duration,
     /// Most queued lines a session keeps for a client that does not poll (default 1000).
     pub queue_limit: usize,
+    /// App certificates by App ID, for legacy Signaling tokens (`1:APPID:TS:MD5`): a web login
+    /// that carries one is checked against the certificate and logged in with an RTM token
+    /// made from it. Use the same certificates the system was given (default: none; a legacy
+    /// token for an App ID without a certificate counts as no token).
+    pub app_certificates: Vec<(String, String)>,
 }
 
 impl Default for LegacyWebConfig {
@@ -78,6 +83,7 @@ impl Default for LegacyWebConfig {
             idle_timeout: Duration::from_secs(120),
             http_timeout: Duration::from_secs(10),
             queue_limit: 1000,
+            app_certificates: Vec::new(),
         }
     }
 }
@@ -90,6 +96,41 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
+    /// The token a web login of `account` to `app_id` logs in to the system with, or the
+    /// `login_ret` reason that refuses it (docs/LEGACY_WEB.md, "Tokens").
+    pub(crate) fn login_token(
+        &self,
+        app_id: &str,
+        account: &str,
+        token: &str,
+    ) -> Result<String, String> {
+        use crate::token::{LegacyToken, RtmTokenBuilder, TokenError};
+        let certificate = self
+            .config
+            .app_certificates
+            .iter()
+            .find(|(id, _)| id == app_id)
+            .map(|(_, c)| c.as_str());
+        match (LegacyToken::classify(token), certificate) {
+            (LegacyToken::Signaling(_), None) => Ok(String::new()),
+            (LegacyToken::Signaling(t), Some(cert)) => {
+                let now = self.system.now_ms() / 1000;
+                match t.verify(account, app_id, cert, now) {
+                    Ok(()) => Ok(RtmTokenBuilder::build(
+                        app_id,
+                        cert,
+                        account,
+                        now,
+                        rand::random(),
+                    )),
+                    Err(TokenError::Expired { .. }) => Err("TokenErrorExpired".into()),
+                    Err(e) => Err(format!("TokenErrorInvalid: {e}")),
+                }
+            }
+            _ => Ok(token.to_string()),
+        }
+    }
+
     /// The `[host, port]` the LBS hands out.
     pub(crate) fn advertised(&self) -> Option<(String, u16)> {
         self.advertise.read().clone()

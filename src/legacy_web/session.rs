@@ -454,6 +454,7 @@ const INVOKED: &[&str] = &[
 pub(crate) struct Session {
     sig: Signaling,
     shared: Arc<Shared>,
+    endpoint: Arc<super::Endpoint>,
 }
 
 fn text_arg<'a>(args: &'a Map<String, Value>, key: &str) -> Result<&'a str, String> {
@@ -472,8 +473,16 @@ fn number_arg(args: &Map<String, Value>, key: &str, default: u64) -> u64 {
 
 impl Session {
     /// Hosts the protocol of one socket on `sig`, whose callbacks go to `Sink(shared)`.
-    pub(crate) fn new(sig: Signaling, shared: Arc<Shared>) -> Session {
-        Session { sig, shared }
+    pub(crate) fn new(
+        sig: Signaling,
+        shared: Arc<Shared>,
+        endpoint: Arc<super::Endpoint>,
+    ) -> Session {
+        Session {
+            sig,
+            shared,
+            endpoint,
+        }
     }
 
     /// Ends the legacy instance: logs it out of the system, stops its tasks.
@@ -562,9 +571,20 @@ impl Session {
             Flavour::Web
         };
         st.account = account.to_string();
+        let token = match self.endpoint.login_token(vid, account, token) {
+            Ok(t) => t,
+            Err(reason) => {
+                log::warn!(
+                    "legacy web {}: the token of {account:?} for {vid} was refused: {reason}",
+                    s.peer
+                );
+                s.out.text(wire::login_failed(&reason));
+                return s.end(&mut st, "token refused");
+            }
+        };
         st.phase = Phase::LoggingIn;
         drop(st);
-        self.sig.login2(vid, account, token, 0, device, 30, 3);
+        self.sig.login2(vid, account, &token, 0, device, 30, 3);
     }
 
     fn call2(&mut self, func: &str, callid: Value, args: Map<String, Value>) {
