@@ -1,12 +1,14 @@
 """Drives the unmodified legacy Python Signaling SDK (agora-signaling-sdk 1.0.2) against a
 sig2rtm-server started with --legacy-web.
 
-Usage: python_scenario.py WS_PORT LEGACY_PEER_BINARY
+Usage: python_scenario.py WS_PORT LEGACY_PEER_BINARY LEGACY_C_PROGRAM
 
 alice reaches the server through the LBS with only HTTP_PROXY set (as an unmodified script
 would); bob and carol use the SDK's own debug hook. LEGACY_PEER_BINARY is the legacy_peer
-example (a Rust legacy facade client driven on stdin), run as "rusty" with SIG2RTM_SERVER set
-by the caller. Prints one line per step and exits 0 when every step passed, 1 otherwise.
+example (a Rust legacy facade client driven on stdin), run as "rusty"; LEGACY_C_PROGRAM is
+capi/tests/programs/legacy_demo.c built against libagorasig, run as the callee "cprog" of a
+Python caller. Both reach the server through SIG2RTM_SERVER, set by the caller. Prints one line
+per step and exits 0 when every step passed, 1 otherwise.
 """
 
 import os
@@ -26,6 +28,7 @@ from agorasigsdk.login_session import LoginSession
 APP = "0123456789abcdef0123456789abcdef"
 PORT = int(sys.argv[1])
 PEER_BINARY = sys.argv[2]
+C_PROGRAM = sys.argv[3]
 BOT = "rusty"
 EVENTS = []
 FAILED = []
@@ -165,6 +168,19 @@ def start_rust_peer():
     return proc
 
 
+def start_c_program():
+    """The legacy C program as the callee "cprog" of "pyc" in channel "cchan"."""
+    proc = subprocess.Popen([C_PROGRAM, APP, "cprog", "pyc", "cchan", "callee"],
+                            stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+
+    def read():
+        for line in proc.stdout:
+            record("cprog", "line", line.strip())
+
+    threading.Thread(target=read, daemon=True).start()
+    return proc
+
+
 def rust_line(fragment):
     return lambda e: e[0] == BOT and e[1] == "line" and fragment in e[2]
 
@@ -264,6 +280,25 @@ def scenario():
     rust.stdin.write("quit\n")
     step("peer messages and an invitation with a legacy facade (Rust) client")
 
+    pyc = login("pyc")
+    yield wait(is_("pyc", "login"), "pyc's login")
+    pyc.channel_join("cchan", Room("pyc"))
+    yield wait(is_("pyc", "joined"), "pyc's join")
+    cprog = start_c_program()
+    yield wait(is_("pyc", "user_joined", "cprog"), "the C program joins", 30)
+    yield wait(is_("pyc", "chmsg", "cprog", u"hello from cprog"), "the C program's channel message")
+    pyc.last_channel.msg_channel_send(u"hello from pyc")
+    yield wait(is_("pyc", "msg", "cprog", u"hi pyc, this is cprog"), "the C program's peer message")
+    pyc.msg_instant_send("cprog", u"hi cprog, this is pyc", Sent("pyc"))
+    ccall = pyc.channel_invite_user_2("cchan-call", "cprog", u"", Calls("pyc"))
+    yield wait(is_("pyc", "call_accepted"), "the C program accepts")
+    ccall.end(u"")
+    yield wait(is_("pyc", "call_end_by_myself"), "pyc ends the call")
+    yield wait(is_("pyc", "user_left", "cprog"), "the C program logs out and leaves", 30)
+    code = cprog.wait(timeout=30)
+    assert code == 0, "the C program exited with %d" % code
+    step("channel, peer messages and an invitation with a legacy C program (libagorasig)")
+
     bob.last_channel.channel_leave()
     yield wait(is_("alice", "user_left", "bob"), "alice sees bob leave")
     step("channel leave event")
@@ -276,7 +311,7 @@ def scenario():
     assert carol.state == 3, "the first carol session was closed by the duplicate login"
     step("a duplicate login closes the older session")
 
-    for s, name in ((alice, "alice"), (bob, "bob"), (carol2, "carol")):
+    for s, name in ((alice, "alice"), (bob, "bob"), (carol2, "carol"), (pyc, "pyc")):
         s.logout()
         yield wait(is_(name, "logout", 101), name + "'s logout")
     step("logout with 101")
