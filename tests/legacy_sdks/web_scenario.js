@@ -1,8 +1,9 @@
 // Drives the unmodified legacy Web Signaling SDK (npm agora-signaling-sdk 1.4.0) in headless
 // Chromium (playwright-core) against sig2rtm-server, which this script starts and restarts.
 //
-// Usage: node web_scenario.js SERVER_BINARY LEGACY_PEER_BINARY PYTHON PY_PEER_SCRIPT
-// with NODE_PATH pointing at the node_modules that hold playwright-core and the SDK.
+// Usage: node web_scenario.js SERVER LEGACY_PEER PYTHON PY_PEER_SCRIPT LEGACY_C_PROGRAM
+// with NODE_PATH pointing at the node_modules that hold playwright-core and the SDK, and
+// LD_LIBRARY_PATH finding libagorasig for the C program.
 //
 // The page is served at http://127.0.0.1:PORT/app/ by request interception (nothing leaves the
 // machine; a page on a public origin would need the browser's local-network permission);
@@ -17,9 +18,19 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const readline = require('readline');
+const crypto = require('crypto');
 
-const [SERVER, LEGACY_PEER, PYTHON, PY_PEER] = process.argv.slice(2);
+/// A legacy Signaling token: 1:appId:expiredTs:md5(account + appId + certificate + expiredTs).
+function signalingToken(account, appId, cert, expiredTs) {
+  const md5 = crypto.createHash('md5').update(account + appId + cert + expiredTs).digest('hex');
+  return `1:${appId}:${expiredTs}:${md5}`;
+}
+
+const [SERVER, LEGACY_PEER, PYTHON, PY_PEER, C_PROGRAM] = process.argv.slice(2);
 const APP = '0123456789abcdef0123456789abcdef';
+// A second App ID, served with a certificate: its logins need legacy Signaling tokens.
+const TOKEN_APP = 'aaaabbbbccccddddeeeeffff00001111';
+const CERT = 'fedcba9876543210fedcba9876543210';
 const SDK = require.resolve('agora-signaling-sdk/AgoraSigSDK.min.js');
 const REDIRECT = path.join(__dirname, '..', '..', 'web', 'sig2rtm-redirect.js');
 const WS_PORT = 18000 + (process.pid % 1000) * 2;
@@ -32,7 +43,8 @@ function step(text) {
 
 let server;
 function startServer() {
-  server = spawn(SERVER, ['--listen', `127.0.0.1:${TCP_PORT}`, '--legacy-web', `127.0.0.1:${WS_PORT}`], {
+  const args = ['--listen', `127.0.0.1:${TCP_PORT}`, '--legacy-web', `127.0.0.1:${WS_PORT}`];
+  server = spawn(SERVER, [...args, '--app', APP, '--app', `${TOKEN_APP}:${CERT}`], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -87,10 +99,10 @@ window.watchCall = (name, call) => {
   call.onInviteEndByMyself = (x) => rec(name, 'call_end_by_myself', call.channelName);
   return call;
 };
-window.mk = (name, url) => {
-  const sig = Signal(${JSON.stringify(APP)});
+window.mk = (name, url, app, token) => {
+  const sig = Signal(app || ${JSON.stringify(APP)});
   if (url) sig.setup_debugging('ap_url', url);
-  const s = sig.login(name, '_no_need_token');
+  const s = sig.login(name, token || '_no_need_token');
   s.onLoginSuccess = (uid) => rec(name, 'login', uid);
   s.onLoginFailed = (c) => rec(name, 'login_failed', c);
   s.onLogout = (c) => rec(name, 'logout', c);
@@ -269,6 +281,40 @@ async function main() {
     py.send('quit');
     step('peer message and invitation with the Python SDK');
   }
+
+  if (C_PROGRAM) {
+    await ev(`mk('webc', '${WS}')`);
+    await take(['webc', 'login'], "webc's login");
+    await ev(`join('webc', 'wchan')`);
+    await take(['webc', 'joined'], "webc's join");
+    const c = peer(C_PROGRAM, [APP, 'cweb', 'webc', 'wchan', 'callee'], { SIG2RTM_SERVER: `127.0.0.1:${TCP_PORT}` });
+    const exited = new Promise((resolve) => c.child.on('exit', (code) => resolve(code)));
+    await take(['webc', 'user_joined', 'cweb'], 'the C program joins', 30000);
+    await take(['webc', 'chmsg', 'cweb', 'hello from cweb'], "the C program's channel message");
+    await ev(`S['webc:channel'].messageChannelSend('hello from webc', () => {})`);
+    await take(['webc', 'msg', 'cweb', 'hi webc, this is cweb'], "the C program's peer message");
+    await ev(`S.webc.messageInstantSend('cweb', 'hi cweb, this is webc', () => {})`);
+    await ev(`watchCall('webc', S.webc.channelInviteUser2('wchan-call', 'cweb', ''))`);
+    await take(['webc', 'call_accepted', 'wchan-call'], 'the C program accepts');
+    await ev(`CALLS['webc:wchan-call'].channelInviteEnd('')`);
+    await take(['webc', 'user_left', 'cweb'], 'the C program logs out', 30000);
+    const code = await exited;
+    if (code !== 0) throw new Error(`the C program exited with ${code}`);
+    step('channel, peer messages and an invitation with a legacy C program (libagorasig)');
+  }
+
+  const now = Math.floor(Date.now() / 1000);
+  await ev(`mk('tokened', '${WS}', '${TOKEN_APP}', '${signalingToken('tokened', TOKEN_APP, CERT, now + 3600)}')`);
+  await take(['tokened', 'login'], 'a login with a valid legacy token');
+  await ev(`mk('expired', '${WS}', '${TOKEN_APP}', '${signalingToken('expired', TOKEN_APP, CERT, now - 60)}')`);
+  await take(['expired', 'login_failed', 204], 'an expired token fails with 204');
+  await ev(`mk('forged', '${WS}', '${TOKEN_APP}', '${signalingToken('forged', TOKEN_APP, '0'.repeat(32), now + 3600)}')`);
+  await take(['forged', 'login_failed', 206], 'a token of another certificate fails with 206');
+  await ev(`mk('stranger', '${WS}', 'ffffffffffffffffffffffffffffffff')`);
+  await take(['stranger', 'login_failed'], 'an App ID the server does not serve fails');
+  await ev(`S.tokened.messageInstantSend('alice', 'other app', (e) => rec('tokened', 'sent', e))`);
+  await take(['tokened', 'sent', false], 'the token session sends');
+  step('an App ID with a certificate: legacy tokens checked (204, 206), an unknown App ID refused');
 
   await ev(`S['bob:channel'].channelLeave()`);
   await take(['alice', 'user_left', 'bob'], 'alice sees bob leave');
