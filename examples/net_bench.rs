@@ -27,8 +27,9 @@
 //! them that many worker threads instead.
 
 use sig2rtm::rtm::{ClientConfig, RateLimits, RtmClient, RtmEvent, RtmMessage, SendMessageOptions};
+use sig2rtm::system::tcp::{ServerConfig, TcpServer};
 use sig2rtm::system::{System, SystemConfig};
-use sig2rtm::transport::tcp::{ServerConfig, TcpConnector, TcpServer};
+use sig2rtm::transport::tcp::TcpConnector;
 use sig2rtm::transport::{Connector, InProcessConnector};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

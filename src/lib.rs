@@ -40,7 +40,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[macro_use]
+pub mod proto;
+
 mod adapter;
+mod embedded;
 #[cfg(feature = "legacy-web")]
 pub mod legacy_web;
 pub mod mapping;

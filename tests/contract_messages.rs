@@ -5,6 +5,7 @@ mod legacy_common;
 
 use legacy_common::*;
 use parking_lot::Mutex;
+use sig2rtm::proto::FailureReason;
 use sig2rtm::rtm::{PeerMessageErrCode, RtmCode};
 use sig2rtm::signaling::LegacyEvent;
 use sig2rtm::system::{System, SystemConfig};
@@ -176,12 +177,16 @@ async fn contract_m1_peer_unreachable_and_failure_give_400() {
     let tap = PeerTap::new(&system);
     let (a, ra) = logged_in_with(config(&system).connector(Arc::new(tap.clone())), "A").await;
     let (_b, rb) = logged_in(&system, "B").await;
-    for code in [
-        PeerMessageErrCode::PeerUnreachable,
-        PeerMessageErrCode::Failure,
+    // Refusals the system reports as PEER_MESSAGE_ERR_PEER_UNREACHABLE and as FAILURE.
+    for (reason, code) in [
+        (
+            FailureReason::PeerUnreachable,
+            PeerMessageErrCode::PeerUnreachable,
+        ),
+        (FailureReason::SessionEnded, PeerMessageErrCode::Failure),
     ] {
         tap.set(PeerRule::Fail(Failure::new(
-            code,
+            reason,
             format!("tap: {}", code.name()),
         )));
         a.message_instant_send("B", 0, "lost", code.name());

@@ -9,7 +9,7 @@ mod legacy_common;
 
 use legacy_common::*;
 use parking_lot::Mutex;
-use sig2rtm::rtm::{LoginErrCode, RtmCode};
+use sig2rtm::proto::FailureReason;
 use sig2rtm::signaling::{
     CallbackMode, LegacyEvent, Signaling, SignalingCallback, SignalingConfig,
 };
@@ -195,8 +195,8 @@ impl Connector for Tap {
     }
 }
 
-fn login_failure(code: LoginErrCode) -> Failure {
-    Failure::new(code, format!("tap: {}", code.name()))
+fn login_failure(reason: FailureReason) -> Failure {
+    Failure::new(reason, format!("tap: {reason:?}"))
 }
 
 /// Waits (virtual time) until `rec` holds a login outcome; returns the time it took.
@@ -233,7 +233,7 @@ async fn contract_s1_login_succeeds_like_login2() {
 async fn contract_s1_login_retries_like_login2_30s_3_retries() {
     let system = system();
     let tap = Tap::new(&system);
-    tap.answer_logins(|_| Some(login_failure(LoginErrCode::Timeout)));
+    tap.answer_logins(|_| Some(login_failure(FailureReason::Timeout)));
     let (sig, rec) = legacy_with(tap.config(&system));
     sig.login(APP, "alice", "", 0, "");
     let took = login_outcome(&rec, Duration::from_secs(60)).await;
@@ -416,7 +416,7 @@ async fn contract_s1_certificate_app_with_the_providers_rtm_token() {
 async fn contract_s2_transient_failures_are_retried_until_retry_count_then_201() {
     let system = system();
     let tap = Tap::new(&system);
-    tap.answer_logins(|_| Some(login_failure(LoginErrCode::Timeout)));
+    tap.answer_logins(|_| Some(login_failure(FailureReason::Timeout)));
     let (sig, rec) = legacy_with(tap.config(&system));
     sig.login2(APP, "alice", "", 0, "", 600, 2);
     settle().await;
@@ -440,7 +440,7 @@ async fn contract_s2_transient_failures_are_retried_until_retry_count_then_201()
 async fn contract_s2_transient_failures_stop_when_retry_time_is_used_up() {
     let system = system();
     let tap = Tap::new(&system);
-    tap.answer_logins(|_| Some(login_failure(LoginErrCode::TooOften)));
+    tap.answer_logins(|_| Some(login_failure(FailureReason::TooOften)));
     let (sig, rec) = legacy_with(tap.config(&system));
     sig.login2(APP, "alice", "", 0, "", 3, 1000);
     let took = login_outcome(&rec, Duration::from_secs(600)).await;
@@ -465,7 +465,7 @@ async fn contract_s2_a_retry_that_succeeds_reports_only_success() {
         let n = left.load(Ordering::SeqCst);
         (n > 0).then(|| {
             left.store(n - 1, Ordering::SeqCst);
-            login_failure(LoginErrCode::Timeout)
+            login_failure(FailureReason::Timeout)
         })
     });
     let (sig, rec) = legacy_with(tap.config(&system));
@@ -498,7 +498,7 @@ async fn contract_s2_unreachable_system_is_retried_then_201() {
 async fn contract_s2_unreachable_system_then_reachable_logs_in() {
     let system = system();
     let tap = Tap::new(&system);
-    tap.answer_logins(|_| Some(login_failure(LoginErrCode::Timeout)));
+    tap.answer_logins(|_| Some(login_failure(FailureReason::Timeout)));
     let (sig, rec) = legacy_with(tap.config(&system));
     sig.login2(APP, "alice", "", 0, "", 30, 10);
     tokio::time::sleep(Duration::from_millis(2500)).await;
@@ -512,7 +512,7 @@ async fn contract_s2_unreachable_system_then_reachable_logs_in() {
 }
 
 /// A permanent failure: reported at once, one attempt, status 0.
-async fn permanent(code: LoginErrCode, expected: &[&str]) {
+async fn permanent(code: FailureReason, expected: &[&str]) {
     let system = system();
     let tap = Tap::new(&system);
     tap.answer_logins(move |_| Some(login_failure(code)));
@@ -528,17 +528,17 @@ async fn permanent(code: LoginErrCode, expected: &[&str]) {
 
 #[tokio::test(start_paused = true)]
 async fn contract_s2_invalid_token_fails_206_at_once() {
-    permanent(LoginErrCode::InvalidToken, &["onLoginFailed(206)"]).await;
+    permanent(FailureReason::InvalidToken, &["onLoginFailed(206)"]).await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn contract_s2_expired_token_fails_204_at_once() {
-    permanent(LoginErrCode::TokenExpired, &["onLoginFailed(204)"]).await;
+    permanent(FailureReason::TokenExpired, &["onLoginFailed(204)"]).await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn contract_s2_rejected_fails_202_at_once() {
-    permanent(LoginErrCode::Rejected, &["onLoginFailed(202)"]).await;
+    permanent(FailureReason::Banned, &["onLoginFailed(202)"]).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -1134,7 +1134,7 @@ async fn contract_s8_destroy_while_logging_in_stops_the_login() {
 async fn contract_s8_destroy_stops_login2_retries() {
     let system = system();
     let tap = Tap::new(&system);
-    tap.answer_logins(|_| Some(login_failure(LoginErrCode::Timeout)));
+    tap.answer_logins(|_| Some(login_failure(FailureReason::Timeout)));
     let (sig, rec) = legacy_with(tap.config(&system));
     sig.login2(APP, "alice", "", 0, "", 600, 1000);
     tokio::time::sleep(Duration::from_millis(1500)).await;

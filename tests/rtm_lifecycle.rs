@@ -325,8 +325,9 @@ async fn reconnection_is_retried_until_the_network_is_back() {
     );
 }
 
-/// Logout while RECONNECTING: (DISCONNECTED, LOGOUT) at once, no more attempts; the system
-/// ends the session when its grace runs out.
+/// Logout while RECONNECTING: (DISCONNECTED, LOGOUT) at once, no more reconnection attempts;
+/// the client says the logout on one fresh link once the network is back, and the system ends
+/// the session then.
 #[tokio::test(start_paused = true)]
 async fn logout_while_reconnecting_stops_the_attempts() {
     let system = system();
@@ -349,10 +350,71 @@ async fn logout_while_reconnecting_stops_the_attempts() {
         state_changes(&later),
         vec![(State::Disconnected, Reason::Logout)]
     );
-    assert_eq!(opened.load(Ordering::SeqCst), attempts);
+    // Farewell links opened while the network was cut reached nobody; after the restore one
+    // more says the logout, and nothing follows it.
+    let after_restore = opened.load(Ordering::SeqCst);
+    assert!(
+        after_restore > attempts,
+        "the logout was said on a fresh link"
+    );
+    sleep(secs(60.0)).await;
+    assert_eq!(opened.load(Ordering::SeqCst), after_restore);
     assert!(system.online_users(APP).is_empty());
     // A new login is possible.
     alice.login("", "alice").await.unwrap();
+}
+
+/// Logout while the link is down ends the session as soon as the system hears of it: here one
+/// second after the network is back, not at the end of the 30 s grace. Subscribers see OFFLINE
+/// then, and the message the client never got waits for its next login.
+#[tokio::test(start_paused = true)]
+async fn logout_while_the_link_is_down_ends_the_session_once_the_system_hears_of_it() {
+    let system = system();
+    let (alice, _a) = logged_in(&system, "alice").await;
+    let (bob, mut bob_events) = logged_in(&system, "bob").await;
+    bob.subscribe_peers_online_status(&["alice"]).await.unwrap();
+    settle().await;
+    bob_events.drain();
+    system.cut_user(APP, "alice");
+    // The client gives the silent link up after 2 s; the system still holds the session.
+    sleep(secs(3.0)).await;
+    let kept = bob
+        .send_message_to_peer("alice", &RtmMessage::from_text("while away"), plain())
+        .await;
+    assert_eq!(kept, Ok(PeerDelivery::CachedByServer));
+    let start = Instant::now();
+    alice.logout().await.unwrap();
+    assert!(start.elapsed() < secs(0.1), "the client does not wait");
+    assert_eq!(alice.connection_state(), State::Disconnected);
+    assert_eq!(
+        system.online_users(APP),
+        ["alice", "bob"],
+        "nobody told the system yet"
+    );
+
+    system.restore_user(APP, "alice");
+    let restored = Instant::now();
+    while system.online_users(APP) != ["bob"] {
+        assert!(restored.elapsed() < secs(5.0), "the session still stands");
+        sleep(secs(0.1)).await;
+    }
+    assert!(restored.elapsed() < secs(5.0));
+    let offline_within = restored.elapsed() + secs(0.5);
+    let seen = common::events_within(&mut bob_events, offline_within).await;
+    let states: Vec<PeerOnlineState> = seen
+        .iter()
+        .filter_map(|e| match e {
+            RtmEvent::PeersOnlineStatusChanged(l) => Some(l[0].online_state),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states.last(), Some(&PeerOnlineState::Offline), "{seen:?}");
+
+    // The message alice never received is delivered at her next login.
+    let mut a = alice.subscribe();
+    alice.login("", "alice").await.unwrap();
+    let texts = peer_texts(&common::events_within(&mut a, secs(1.0)).await);
+    assert_eq!(texts, [("bob".to_string(), "while away".to_string())]);
 }
 
 #[tokio::test(start_paused = true)]

@@ -5,13 +5,14 @@
 use sig2rtm::rtm::{
     ClientConfig, EventStream, RateLimits, RtmClient, RtmEvent, RtmMessage, SendMessageOptions,
 };
+use sig2rtm::system::tcp::{ServerConfig, TcpServer};
 use sig2rtm::system::{System, SystemConfig};
 use sig2rtm::transport::protocol::{Request, Up};
 use sig2rtm::transport::tcp::wire::{
     encode_frame, parse_preamble, preamble, ClientFrame, Close, CloseReason, FrameReader, Hello,
     ServerFrame, PREAMBLE_LEN, PROTOCOL_VERSION,
 };
-use sig2rtm::transport::tcp::{ServerConfig, TcpConnector, TcpServer};
+use sig2rtm::transport::tcp::TcpConnector;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -278,12 +279,35 @@ async fn frames_over_the_limit_close_with_frame_too_large() {
     witnesses.still_served().await;
 }
 
+/// A client of protocol version 1 (before failures carried protocol reasons) sends what it always
+/// sent, its preamble and Hello, and is told which version the server speaks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_client_is_refused_with_the_version_the_server_speaks() {
+    let server = server(config()).await;
+    let mut witnesses = Witnesses::new(&server).await;
+
+    let mut s = connect(&server).await;
+    let mut bytes = preamble(1).to_vec();
+    encode_frame(
+        &ClientFrame::Hello(Hello {
+            client: "sig2rtm 0.0.9".into(),
+        }),
+        &mut bytes,
+    );
+    s.write_all(&bytes).await.unwrap();
+    let c = close_of(s, None).await;
+    assert_eq!(c.reason, CloseReason::UnsupportedVersion);
+    assert!(c.detail.contains("version 1"), "{c}");
+    assert!(c.detail.contains("version 2"), "{c}");
+    witnesses.still_served().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_versions_and_foreign_protocols_are_refused_with_a_reason() {
     let server = server(config()).await;
     let mut witnesses = Witnesses::new(&server).await;
 
-    for version in [0, 2, 77, u32::MAX] {
+    for version in [0, PROTOCOL_VERSION + 1, 77, u32::MAX] {
         let mut s = connect(&server).await;
         let mut bytes = preamble(version).to_vec();
         bytes.extend_from_slice(b"whatever a future version sends");
@@ -291,7 +315,10 @@ async fn unknown_versions_and_foreign_protocols_are_refused_with_a_reason() {
         let c = close_of(s, None).await;
         assert_eq!(c.reason, CloseReason::UnsupportedVersion, "{version}");
         assert!(c.detail.contains(&version.to_string()), "{c}");
-        assert!(c.detail.contains("version 1"), "{c}");
+        assert!(
+            c.detail.contains(&format!("version {PROTOCOL_VERSION}")),
+            "{c}"
+        );
     }
 
     let mut s = connect(&server).await;

@@ -6,9 +6,10 @@ use sig2rtm::rtm::{
     ConnectionTimers, EventStream, LoginErrCode, PeerDelivery, RateLimits, RtmAttribute, RtmClient,
     RtmEvent, RtmMessage, SendMessageOptions,
 };
+use sig2rtm::system::tcp::{ServerConfig, TcpServer};
 use sig2rtm::system::{System, SystemConfig};
 use sig2rtm::token::RtmTokenBuilder;
-use sig2rtm::transport::tcp::{ServerConfig, TcpConnector, TcpOptions, TcpServer};
+use sig2rtm::transport::tcp::{TcpConnector, TcpOptions};
 use sig2rtm::transport::Connector;
 use std::sync::Arc;
 use std::time::Duration;

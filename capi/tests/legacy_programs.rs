@@ -5,8 +5,8 @@
 
 mod support;
 
+use sig2rtm::system::tcp::{ServerConfig, TcpServer};
 use sig2rtm::system::{System, SystemConfig};
-use sig2rtm::transport::tcp::{ServerConfig, TcpServer};
 use std::process::Output;
 use std::time::Duration;
 use support::*;

@@ -11,8 +11,8 @@
 //! SIGINT or SIGTERM stops it cleanly: no new connections, every client gets what was already
 //! sent to it and a `ServerShutdown` close, then the process exits with status 0.
 
+use sig2rtm::system::tcp::{ServerConfig, TcpServer};
 use sig2rtm::system::{System, SystemConfig};
-use sig2rtm::transport::tcp::{ServerConfig, TcpServer};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;

@@ -7,7 +7,7 @@ use super::error::*;
 use super::events::{CallEvent, RtmEvent};
 use super::ids;
 use super::limits::MAX_INVITATION_TEXT_BYTES;
-use crate::transport::protocol::{CallId, Event, InviteFailure, Notice, Request};
+use crate::proto::link::{CallId, Event, InviteFailure, Notice, Request};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::future::Future;
@@ -710,11 +710,8 @@ impl RtmCallManager {
 /// A failed invitation request in the call manager's codes.
 fn api_call_error(e: CallError) -> RtmError<InvitationApiCallErrCode> {
     match e {
-        CallError::Failed(f) => api_err(
-            InvitationApiCallErrCode::from_code(f.code)
-                .unwrap_or(InvitationApiCallErrCode::AlreadyEnd),
-            f.detail,
-        ),
+        // The system refuses an invitation request only once the invitation has ended.
+        CallError::Failed(f) => api_err(InvitationApiCallErrCode::AlreadyEnd, f.detail),
         _ => ended("the RTM system could not be reached"),
     }
 }
@@ -722,7 +719,7 @@ fn api_call_error(e: CallError) -> RtmError<InvitationApiCallErrCode> {
 /// Waits for an invitation's send request; if the system never took it, the invitation fails
 /// as unanswered (or NOT_LOGGEDIN when the session was gone).
 async fn await_invitation_sent(
-    reply: Option<impl Future<Output = Result<crate::transport::protocol::Reply, CallError>>>,
+    reply: Option<impl Future<Output = Result<crate::proto::link::Reply, CallError>>>,
     client: Arc<ClientInner>,
     call_id: CallId,
 ) -> RtmResult<(), InvitationApiCallErrCode> {

@@ -7,7 +7,7 @@ use super::error::*;
 use super::limits::{Budget, MAX_JOINED_CHANNELS};
 use super::message::RtmMessage;
 use super::message::SendMessageOptions;
-use crate::transport::protocol::{Reply, Request};
+use crate::proto::link::{Reply, Request};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -18,12 +18,12 @@ use super::limits::{
     Budget, RateLimiter, MAX_MEMBER_COUNT_CHANNELS, MAX_QUERY_PEERS, MAX_SUBSCRIBED_PEERS,
 };
 use super::message::{check_end_call_text, PeerDelivery, RtmMessage, SendMessageOptions};
-use crate::system::System;
-use crate::transport::protocol::{
+use crate::proto::link::{
     AttributeOp, ChannelSeq, Down, Event, Failure, Notice, Reply, Request, RequestId,
     ResumeRequest, SessionId, StreamSeq, Up,
 };
-use crate::transport::{Connector, DownReceiver, InProcessConnector, LinkSender};
+use crate::proto::DownReceiver;
+use crate::transport::{Connector, LinkSender};
 use parking_lot::Mutex;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::future::Future;
@@ -73,12 +73,6 @@ pub struct RtmClientBuilder {
 }
 
 impl RtmClientBuilder {
-    /// Reach this system in the same process.
-    pub fn system(mut self, system: &System) -> Self {
-        self.connector = Some(Arc::new(InProcessConnector::new(system.clone())));
-        self
-    }
-
     /// Reach the system through this connector.
     pub fn connector(mut self, connector: Arc<dyn Connector>) -> Self {
         self.connector = Some(connector);
@@ -101,7 +95,7 @@ impl RtmClientBuilder {
         ids::check_app_id(&self.app_id).map_err(|e| RtmError::new(InitErrCode::InvalidAppId, e))?;
         let connector = self
             .connector
-            .unwrap_or_else(crate::transport::default_connector);
+            .unwrap_or_else(crate::embedded::default_connector);
         let client = RtmClient {
             inner: Arc::new(ClientInner {
                 app_id: self.app_id,
@@ -297,9 +291,7 @@ impl CallError {
                 RtmError::new(C::TIMEOUT, "the RTM system did not answer in time")
             }
             CallError::LinkLost => RtmError::new(C::FAILURE, "the link to the RTM system was lost"),
-            CallError::Failed(f) => {
-                RtmError::new(C::from_code(f.code).unwrap_or(C::FAILURE), f.detail)
-            }
+            CallError::Failed(f) => RtmError::new(C::from_reason(f.reason), f.detail),
         }
     }
 }
@@ -869,10 +861,10 @@ impl ClientInner {
                 self.drop_link();
                 self.clear_session();
                 let reason = match reason {
-                    crate::transport::protocol::KickReason::RemoteLogin => {
+                    crate::proto::link::KickReason::RemoteLogin => {
                         ConnectionChangeReason::RemoteLogin
                     }
-                    crate::transport::protocol::KickReason::Banned => {
+                    crate::proto::link::KickReason::Banned => {
                         ConnectionChangeReason::BannedByServer
                     }
                 };
@@ -1222,13 +1214,26 @@ impl RtmClient {
             ConnectionState::Connecting => inner.drop_link(),
             _ => {
                 // The session ends on the system when the link closes, even without an answer.
-                // While the link is down there is nobody to tell: the system ends the session
-                // when its presence grace runs out.
-                let live = inner.core.lock().link.is_some();
+                // While the link is down, the client says so on fresh links in the background
+                // (so others see the user leave as soon as the system hears of it), and the
+                // logout is done at once.
+                let (live, farewell) = {
+                    let core = inner.core.lock();
+                    let farewell = core.session.map(|session| Request::EndSession {
+                        app_id: inner.app_id.clone(),
+                        user_id: core.user_id.clone().unwrap_or_default(),
+                        token: core.token.clone(),
+                        session,
+                        seen: core.stream_seen,
+                    });
+                    (core.link.is_some(), farewell)
+                };
                 if live {
                     let _ = inner
                         .start(Request::Logout, inner.config.timeouts.logout, None)
                         .await;
+                } else if let Some(farewell) = farewell {
+                    inner.spawn_farewell(farewell);
                 }
                 inner.drop_link();
                 inner.clear_session();

@@ -16,6 +16,11 @@
 //!    `(CONNECTED, LOGIN_SUCCESS)` — and no second login success. A short outage that is over
 //!    sooner is not reported at all.
 //!
+//! A logout while the link is down is done at once for the app; the client then says so to the
+//! system on fresh links in the background (`Request::EndSession`, with the reconnection
+//! backoff, for at most the 30 s presence grace), so that the session ends — and others see the
+//! user leave — as soon as the system hears of it rather than when its grace runs out.
+//!
 //! While the link is down, operations are accepted and wait, in order, for the session to be
 //! back; each fails with its own TIMEOUT code if it is not back within the operation's timeout
 //! (for messages 10 s, close to the web SDK's 9 s wait). Requests already sent on the lost link
@@ -32,14 +37,19 @@
 use super::attributes::PeerOnlineStatus;
 use super::client::{CallError, ClientInner, Effect, Pending, ReplyResult};
 use super::enums::{ConnectionChangeReason, ConnectionState};
-use super::error::{LoginErrCode, RenewTokenErrCode, RtmCode, RtmError};
+use super::error::{RenewTokenErrCode, RtmError};
 use super::events::RtmEvent;
-use crate::transport::protocol::{Failure, Reply, Request, Up};
+use crate::proto::link::{Down, Failure, Reply, Request, Up};
+use crate::proto::FailureReason;
 use crate::transport::LinkSender;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use tokio::sync::{oneshot, Notify};
 use tokio::time::Instant;
+
+/// How long a client that logged out while its link was down keeps trying to tell the system:
+/// RTM's presence grace, past which the system has ended the session by itself.
+const FAREWELL_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What the watch found.
 enum Beat {
@@ -59,6 +69,50 @@ enum Attempt {
 }
 
 impl ClientInner {
+    /// Tells the system that the session the app logged out of while its link was down is over
+    /// (`request` is a `Request::EndSession`): one fresh link per attempt, with the reconnection
+    /// backoff, until the system answers or [`FAREWELL_FOR`] has passed.
+    pub(crate) fn spawn_farewell(&self, request: Request) {
+        let connector = self.connector.clone();
+        let timers = self.config.connection.clone();
+        tokio::spawn(async move {
+            let deadline = Instant::now() + FAREWELL_FOR;
+            let mut pause = timers.reconnect_backoff_min;
+            loop {
+                if let Ok(Ok(link)) = tokio::time::timeout_at(deadline, connector.connect()).await {
+                    let mut from_system = link.receiver;
+                    let id = 1;
+                    let sent = link.sender.send(Up::Request {
+                        id,
+                        body: request.clone(),
+                    });
+                    let answer = async {
+                        while let Some(down) = from_system.recv().await {
+                            if matches!(down, Down::Reply { id: got, .. } if got == id) {
+                                return true;
+                            }
+                        }
+                        false
+                    };
+                    let answered = sent.is_ok()
+                        && tokio::time::timeout(timers.reconnect_attempt_timeout, answer)
+                            .await
+                            .unwrap_or(false);
+                    link.sender.close();
+                    if answered {
+                        return;
+                    }
+                }
+                if Instant::now() + pause >= deadline {
+                    log::info!("RTM client: the RTM system did not hear of the logout; it ends the session when its grace is over");
+                    return;
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(timers.reconnect_backoff_max);
+            }
+        });
+    }
+
     /// Starts the supervisor of the session `epoch`.
     pub(crate) fn spawn_supervisor(self: &Arc<Self>, epoch: u64) {
         let weak = Arc::downgrade(self);
@@ -376,10 +430,9 @@ impl ClientInner {
             return Attempt::Stop;
         }
         log::info!("RTM client: the RTM system refused to resume the session: {failure:?}");
-        let code = LoginErrCode::from_code(failure.code);
-        let renew_code = match code {
-            Some(LoginErrCode::TokenExpired) => RenewTokenErrCode::TokenExpired,
-            Some(LoginErrCode::InvalidToken) => RenewTokenErrCode::InvalidToken,
+        let renew_code = match failure.reason {
+            FailureReason::TokenExpired => RenewTokenErrCode::TokenExpired,
+            FailureReason::InvalidToken => RenewTokenErrCode::InvalidToken,
             _ => return Attempt::Failed,
         };
         let (answered, report) = {
@@ -393,7 +446,7 @@ impl ClientInner {
                 .partition(|(t, _)| Some(t) == token.as_ref());
             core.renew_waiters = rest;
             let mut report = false;
-            if code == Some(LoginErrCode::TokenExpired) {
+            if failure.reason == FailureReason::TokenExpired {
                 core.token_expired = true;
                 report =
                     core.state.0 == ConnectionState::Reconnecting && !core.token_expired_reported;

@@ -1,7 +1,6 @@
 //! RTM 1.x state and option enumerations with their numeric values (spec/rtm-1x.md §3.4–§3.11).
 
-use super::error::RtmCode;
-use std::fmt;
+pub use crate::proto::enums::{MessageType, PeerOnlineState};
 
 rtm_codes! {
     /// `CONNECTION_STATE`: where the client's link to the RTM system stands.
@@ -38,18 +37,6 @@ rtm_codes! {
         BannedByServer = 7 => "BANNED_BY_SERVER",
         /// The same user id logged in elsewhere.
         RemoteLogin = 8 => "REMOTE_LOGIN",
-    }
-}
-
-rtm_codes! {
-    /// `PEER_ONLINE_STATE`.
-    pub enum PeerOnlineState = "PEER_ONLINE_STATE" {
-        /// Logged in and reachable.
-        Online = 0 => "ONLINE",
-        /// Nothing heard from the peer for more than 6 s (only reported to subscribers).
-        Unreachable = 1 => "UNREACHABLE",
-        /// Not logged in, logged out, or silent for more than 30 s.
-        Offline = 2 => "OFFLINE",
     }
 }
 
@@ -98,22 +85,6 @@ rtm_codes! {
         Canceled = 5 => "CANCELED",
         /// It failed (see [`crate::rtm::RemoteInvitationErrCode`]).
         Failure = 6 => "FAILURE",
-    }
-}
-
-rtm_codes! {
-    /// `MESSAGE_TYPE`.
-    pub enum MessageType = "MESSAGE_TYPE" {
-        /// Unknown type.
-        Undefined = 0 => "UNDEFINED",
-        /// A text message.
-        Text = 1 => "TEXT",
-        /// A binary message with an optional text description.
-        Raw = 2 => "RAW",
-        /// A file message (media; not carried by this core).
-        File = 3 => "FILE",
-        /// An image message (media; not carried by this core).
-        Image = 4 => "IMAGE",
     }
 }
 

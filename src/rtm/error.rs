@@ -7,58 +7,9 @@
 
 use std::fmt;
 
-/// Behaviour shared by every RTM code enum.
-pub trait RtmCode: Copy + Eq + fmt::Debug + Send + Sync + 'static {
-    /// The RTM enum this code belongs to, as spelled in the RTM 1.x C++ header
-    /// (for example `"LOGIN_ERR_CODE"`).
-    const ENUM_NAME: &'static str;
-    /// The exact numeric value RTM uses.
-    fn code(self) -> i32;
-    /// The constant's name without its enum prefix, for example `"INVALID_TOKEN"`.
-    fn name(self) -> &'static str;
-    /// The value for a number, if the enum has one.
-    fn from_code(code: i32) -> Option<Self>;
-    /// Every value of the enum, in numeric order.
-    fn all() -> &'static [Self];
-}
-
-macro_rules! rtm_codes {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $ty:ident = $enum_name:literal {
-            $( $(#[$vmeta:meta])* $variant:ident = $num:literal => $cname:literal ),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[repr(i32)]
-        $vis enum $ty {
-            $( $(#[$vmeta])* $variant = $num ),+
-        }
-
-        impl RtmCode for $ty {
-            const ENUM_NAME: &'static str = $enum_name;
-            fn code(self) -> i32 {
-                self as i32
-            }
-            fn name(self) -> &'static str {
-                match self { $( $ty::$variant => $cname ),+ }
-            }
-            fn from_code(code: i32) -> Option<Self> {
-                match code { $( $num => Some($ty::$variant), )+ _ => None }
-            }
-            fn all() -> &'static [Self] {
-                &[ $( $ty::$variant ),+ ]
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{} ({})", self.name(), self.code())
-            }
-        }
-    };
-}
+pub use crate::proto::enums::{LocalInvitationErrCode, RemoteInvitationErrCode};
+use crate::proto::FailureReason;
+pub use crate::proto::RtmCode;
 
 rtm_codes! {
     /// `INIT_ERR_CODE`: failures creating a client instance.
@@ -348,32 +299,6 @@ rtm_codes! {
 }
 
 rtm_codes! {
-    /// `LOCAL_INVITATION_ERR_CODE`: why a sent invitation failed (caller side).
-    pub enum LocalInvitationErrCode = "LOCAL_INVITATION_ERR_CODE" {
-        /// The callee stayed offline for 30 s after the invitation was sent.
-        PeerOffline = 1 => "PEER_OFFLINE",
-        /// The callee is online but did not acknowledge within 30 s.
-        PeerNoResponse = 2 => "PEER_NO_RESPONSE",
-        /// No accept, refuse or cancel within 60 s of the callee receiving it.
-        InvitationExpire = 3 => "INVITATION_EXPIRE",
-        /// The caller is not logged in.
-        NotLoggedin = 4 => "NOT_LOGGEDIN",
-    }
-}
-
-rtm_codes! {
-    /// `REMOTE_INVITATION_ERR_CODE`: why a received invitation failed (callee side).
-    pub enum RemoteInvitationErrCode = "REMOTE_INVITATION_ERR_CODE" {
-        /// The caller was offline when the callee accepted.
-        PeerOffline = 1 => "PEER_OFFLINE",
-        /// The caller did not acknowledge the accept in time.
-        AcceptFailure = 2 => "ACCEPT_FAILURE",
-        /// No accept, refuse or cancel within 60 s.
-        InvitationExpire = 3 => "INVITATION_EXPIRE",
-    }
-}
-
-rtm_codes! {
     /// `INVITATION_API_CALL_ERR_CODE`: misuse of the call-manager methods.
     pub enum InvitationApiCallErrCode = "INVITATION_API_CALL_ERR_CODE" {
         /// Content or response over 8 KB, a bad id, or an invitation of another client.
@@ -450,7 +375,8 @@ rtm_codes! {
     }
 }
 
-/// Codes shared by the request/response operations, so one request path can report them.
+/// Codes shared by the request/response operations, so one request path can report them, and
+/// how the operation reports each reason the system gives for refusing it.
 pub(crate) trait OpCode: RtmCode {
     /// The client was released.
     const NOT_INITIALIZED: Self;
@@ -460,41 +386,72 @@ pub(crate) trait OpCode: RtmCode {
     const TIMEOUT: Self;
     /// Anything else.
     const FAILURE: Self;
+
+    /// The operation's code for a refusal by the system.
+    fn from_reason(reason: FailureReason) -> Self;
 }
 
+/// Implements [`OpCode`] for an operation's code enum: its timeout and failure values, and the
+/// reasons it has a code of its own for (every other reason is its failure value; not logged in
+/// is its not-logged-in value).
 macro_rules! op_code {
-    ($ty:ident, $timeout:ident, $failure:ident) => {
+    ($ty:ident, $timeout:ident, $failure:ident $(; $($reason:ident => $variant:ident),+)?) => {
+        op_code!(@impl $ty, UserNotLoggedIn, $timeout, $failure $(; $($reason => $variant),+)?);
+    };
+    (@impl $ty:ident, $not_logged_in:ident, $timeout:ident, $failure:ident
+        $(; $($reason:ident => $variant:ident),+)?) => {
         impl OpCode for $ty {
             const NOT_INITIALIZED: Self = $ty::NotInitialized;
-            const NOT_LOGGED_IN: Self = $ty::UserNotLoggedIn;
+            const NOT_LOGGED_IN: Self = $ty::$not_logged_in;
             const TIMEOUT: Self = $ty::$timeout;
             const FAILURE: Self = $ty::$failure;
+
+            fn from_reason(reason: FailureReason) -> Self {
+                match reason {
+                    $($(FailureReason::$reason => $ty::$variant,)+)?
+                    FailureReason::NotLoggedIn => Self::NOT_LOGGED_IN,
+                    FailureReason::Timeout => Self::TIMEOUT,
+                    _ => Self::FAILURE,
+                }
+            }
         }
     };
 }
 
-op_code!(RenewTokenErrCode, Failure, Failure);
-op_code!(PeerMessageErrCode, SentTimeout, Failure);
-op_code!(JoinChannelErr, JoinChannelTimeout, Failure);
-op_code!(LeaveChannelErr, Failure, Failure);
-op_code!(ChannelMessageErrCode, SentTimeout, Failure);
-op_code!(GetMembersErr, Timeout, Failure);
-op_code!(GetChannelMemberCountErrCode, Timeout, Failure);
-op_code!(QueryPeersOnlineStatusErr, Timeout, Failure);
-op_code!(PeerSubscriptionStatusErr, Timeout, Failure);
-op_code!(QueryPeersBySubscriptionOptionErr, Timeout, Failure);
-op_code!(AttributeOperationErr, Timeout, Failure);
-
-impl OpCode for LogoutErrCode {
-    const NOT_INITIALIZED: Self = LogoutErrCode::NotInitialized;
-    const NOT_LOGGED_IN: Self = LogoutErrCode::UserNotLoggedIn;
-    const TIMEOUT: Self = LogoutErrCode::Rejected;
-    const FAILURE: Self = LogoutErrCode::Rejected;
-}
-
-impl OpCode for LoginErrCode {
-    const NOT_INITIALIZED: Self = LoginErrCode::NotInitialized;
-    const NOT_LOGGED_IN: Self = LoginErrCode::Unknown;
-    const TIMEOUT: Self = LoginErrCode::Timeout;
-    const FAILURE: Self = LoginErrCode::Unknown;
-}
+op_code!(@impl LoginErrCode, Unknown, Timeout, Unknown;
+    InvalidAppId => InvalidAppId,
+    Banned => Rejected,
+    AlreadyLoggedIn => AlreadyLoggedIn,
+    InvalidToken => InvalidToken,
+    TokenExpired => TokenExpired,
+    InvalidArgument => InvalidArgument,
+    TooOften => TooOften);
+op_code!(@impl LogoutErrCode, UserNotLoggedIn, Rejected, Rejected);
+op_code!(RenewTokenErrCode, Failure, Failure;
+    InvalidArgument => InvalidArgument,
+    InvalidToken => InvalidToken,
+    TokenExpired => TokenExpired,
+    TooOften => TooOften);
+op_code!(PeerMessageErrCode, SentTimeout, Failure; PeerUnreachable => PeerUnreachable,
+    TooOften => TooOften);
+op_code!(JoinChannelErr, JoinChannelTimeout, Failure;
+    AlreadyJoined => AlreadyJoined,
+    TooManyChannels => ExceedLimit,
+    InvalidArgument => InvalidArgument,
+    TooOften => TooOften);
+op_code!(LeaveChannelErr, Failure, Failure; NotInChannel => NotInChannel);
+op_code!(ChannelMessageErrCode, SentTimeout, Failure; TooOften => TooOften);
+op_code!(GetMembersErr, Timeout, Failure; NotInChannel => NotInChannel,
+    TooOften => TooOften);
+op_code!(GetChannelMemberCountErrCode, Timeout, Failure; TooOften => TooOften);
+op_code!(QueryPeersOnlineStatusErr, Timeout, Failure; TooOften => TooOften);
+op_code!(PeerSubscriptionStatusErr, Timeout, Failure;
+    TooManySubscriptions => Overflow,
+    InvalidArgument => InvalidArgument,
+    TooOften => TooOften);
+op_code!(QueryPeersBySubscriptionOptionErr, Timeout, Failure; TooOften => TooOften);
+op_code!(AttributeOperationErr, Timeout, Failure;
+    AttributesTooLarge => SizeOverflow,
+    UserNotFound => UserNotFound,
+    InvalidArgument => InvalidArgument,
+    TooOften => TooOften);

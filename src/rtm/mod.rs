@@ -10,20 +10,19 @@
 //! | `IMessage` | [`RtmMessage`] |
 //! | result callbacks with error codes | `async fn` → `Result<T, RtmError<Code>>` |
 
-#[macro_use]
-mod error;
-pub mod attributes;
 mod call;
 mod channel;
 mod client;
 mod config;
 mod connection;
 mod enums;
+mod error;
 mod events;
-pub mod ids;
 pub mod limits;
-mod message;
 mod service;
+
+use crate::proto::message;
+pub use crate::proto::{attributes, ids};
 
 pub use attributes::{
     ChannelAttribute, ChannelAttributeOptions, ChannelMember, ChannelMemberCount, PeerOnlineStatus,

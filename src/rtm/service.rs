@@ -6,7 +6,7 @@
 //! so code written for RTM's geofencing runs unchanged.
 
 use super::client::{ClientInner, RtmClient};
-use super::error::{InitErrCode, RtmCode, RtmError, RtmResult};
+use super::error::{InitErrCode, RtmError, RtmResult};
 use parking_lot::Mutex;
 use std::fmt;
 use std::sync::{Arc, Weak};

@@ -2,12 +2,13 @@
 //! members on request, wiped a while after the channel empties).
 
 use super::state::State;
+use super::timers::Timer;
 use super::System;
-use crate::rtm::attributes::{
+use crate::proto::attributes::{
     MAX_ATTRIBUTE_COUNT, MAX_CHANNEL_ATTRIBUTES_TOTAL_BYTES, MAX_USER_ATTRIBUTES_TOTAL_BYTES,
 };
-use crate::rtm::{AttributeOperationErr, ChannelAttribute, RtmAttribute};
-use crate::transport::protocol::{AttributeOp, Event, Failure, Reply};
+use crate::proto::link::{AttributeOp, Event, Failure, Reply};
+use crate::proto::{ChannelAttribute, FailureReason, RtmAttribute};
 
 /// A stored attribute: anything with a key and a value.
 trait Keyed: Clone {
@@ -59,7 +60,7 @@ fn apply<A: Keyed>(current: &[A], op: AttributeOp<A>, max_total: usize) -> Resul
     };
     if next.len() > MAX_ATTRIBUTE_COUNT {
         return Err(Failure::new(
-            AttributeOperationErr::SizeOverflow,
+            FailureReason::AttributesTooLarge,
             format!(
                 "the result would hold {} attributes; RTM allows at most {MAX_ATTRIBUTE_COUNT}",
                 next.len()
@@ -69,7 +70,7 @@ fn apply<A: Keyed>(current: &[A], op: AttributeOp<A>, max_total: usize) -> Resul
     let total: usize = next.iter().map(|a| a.key().len() + a.value().len()).sum();
     if total > max_total {
         return Err(Failure::new(
-            AttributeOperationErr::SizeOverflow,
+            FailureReason::AttributesTooLarge,
             format!("the result would total {total} bytes; RTM allows at most {max_total}"),
         ));
     }
@@ -104,10 +105,7 @@ impl System {
         op: AttributeOp<RtmAttribute>,
     ) -> Result<Reply, Failure> {
         let Some(me) = st.app(app_id).users.get_mut(user) else {
-            return Err(Failure::new(
-                AttributeOperationErr::Failure,
-                "session ended",
-            ));
+            return Err(Failure::new(FailureReason::SessionEnded, "session ended"));
         };
         me.attributes = apply(&me.attributes, op, MAX_USER_ATTRIBUTES_TOTAL_BYTES)?;
         // The client keeps the result, to upload it again after a reconnection.
@@ -124,7 +122,7 @@ impl System {
         match st.app(app_id).users.get(of) {
             Some(u) => Ok(Reply::UserAttributes(select(&u.attributes, keys))),
             None => Err(Failure::new(
-                AttributeOperationErr::UserNotFound,
+                FailureReason::UserNotFound,
                 format!("{of} is not online"),
             )),
         }
@@ -211,21 +209,31 @@ impl System {
             return;
         }
         channel.wipe_generation = Some(generation);
-        let (app_id, channel_id) = (app_id.to_string(), channel_id.to_string());
-        self.after(
-            self.inner.config.channel_attributes_wipe_after,
-            move |_, st| {
-                let Some(app) = st.apps.get_mut(&app_id) else {
-                    return;
-                };
-                let due = app
-                    .channels
-                    .get(&channel_id)
-                    .is_some_and(|c| c.is_empty() && c.wipe_generation == Some(generation));
-                if due {
-                    app.channels.remove(&channel_id);
-                }
-            },
-        );
+        let wipe = Timer::AttributeWipe {
+            app: app_id.to_string(),
+            channel: channel_id.to_string(),
+            generation,
+        };
+        self.arm(st, self.inner.config.channel_attributes_wipe_after, wipe);
+    }
+
+    /// The wipe armed as `generation` is due: the channel goes if it stayed empty since.
+    pub(super) fn attribute_wipe_due(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        channel_id: &str,
+        generation: u64,
+    ) {
+        let Some(app) = st.apps.get_mut(app_id) else {
+            return;
+        };
+        let due = app
+            .channels
+            .get(channel_id)
+            .is_some_and(|c| c.is_empty() && c.wipe_generation == Some(generation));
+        if due {
+            app.channels.remove(channel_id);
+        }
     }
 }

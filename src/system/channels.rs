@@ -2,12 +2,11 @@
 
 use super::route::{ChannelHot, Route};
 use super::state::{RecentMessage, State};
+use super::timers::Timer;
 use super::{ConnId, System};
-use crate::rtm::limits::MAX_JOINED_CHANNELS;
-use crate::rtm::{
-    ChannelMessageErrCode, GetMembersErr, JoinChannelErr, LeaveChannelErr, RtmMessage,
-};
-use crate::transport::protocol::{ChannelSeq, Down, Event, Failure, Reply};
+use crate::proto::limits::MAX_JOINED_CHANNELS;
+use crate::proto::link::{ChannelSeq, Down, Event, Failure, Reply};
+use crate::proto::{FailureReason, RtmMessage};
 use tokio::time::Instant;
 
 impl System {
@@ -22,20 +21,20 @@ impl System {
         let app = st.app(app_id);
         let Some(me) = app.users.get_mut(user) else {
             return Err(Failure {
-                code: 1,
+                reason: FailureReason::SessionEnded,
                 detail: "session ended".into(),
             });
         };
         // Checked here too, so that joins issued at once cannot get past the client's checks.
         if me.channels.contains(&channel_id) {
             return Err(Failure::new(
-                JoinChannelErr::AlreadyJoined,
+                FailureReason::AlreadyJoined,
                 format!("{user} is already in channel {channel_id}"),
             ));
         }
         if me.channels.len() >= MAX_JOINED_CHANNELS {
             return Err(Failure::new(
-                JoinChannelErr::ExceedLimit,
+                FailureReason::TooManyChannels,
                 format!("{user} is already in {MAX_JOINED_CHANNELS} channels, RTM's limit"),
             ));
         }
@@ -122,7 +121,7 @@ impl System {
             .is_some_and(|me| me.channels.remove(channel_id));
         if !joined {
             return Err(Failure::new(
-                LeaveChannelErr::NotInChannel,
+                FailureReason::NotInChannel,
                 format!("{user} is not in channel {channel_id}"),
             ));
         }
@@ -200,18 +199,31 @@ impl System {
         }
         channel.count_update_pending = true;
         channel.count_timer = generation;
-        let (app_id, channel_id) = (app_id.to_string(), channel_id.to_string());
-        self.after(wait, move |system, st| {
-            if let Some(c) = st
-                .apps
-                .get_mut(&app_id)
-                .and_then(|a| a.channels.get_mut(&channel_id))
-                .filter(|c| c.count_update_pending && c.count_timer == generation)
-            {
-                c.count_update_pending = false;
-                system.send_member_count(st, &app_id, &channel_id);
-            }
-        });
+        let update = Timer::MemberCount {
+            app: app_id.to_string(),
+            channel: channel_id.to_string(),
+            generation,
+        };
+        self.arm(st, wait, update);
+    }
+
+    /// The throttled member-count update armed as `generation` is due.
+    pub(super) fn member_count_due(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        channel_id: &str,
+        generation: u64,
+    ) {
+        if let Some(c) = st
+            .apps
+            .get_mut(app_id)
+            .and_then(|a| a.channels.get_mut(channel_id))
+            .filter(|c| c.count_update_pending && c.count_timer == generation)
+        {
+            c.count_update_pending = false;
+            self.send_member_count(st, app_id, channel_id);
+        }
     }
 
     fn send_member_count(&self, st: &mut State, app_id: &str, channel_id: &str) {
@@ -271,7 +283,7 @@ impl System {
             .map(|c| c.hot.clone())
         else {
             return Err(Failure::new(
-                ChannelMessageErrCode::Failure,
+                FailureReason::NotInChannel,
                 format!("{from} is not in channel {channel_id}; join it before sending"),
             ));
         };
@@ -383,7 +395,7 @@ impl System {
         let app = st.app(app_id);
         let Some(channel) = app.channels.get(channel_id).filter(|c| c.contains(user)) else {
             return Err(Failure::new(
-                GetMembersErr::NotInChannel,
+                FailureReason::NotInChannel,
                 format!("{user} is not in channel {channel_id}"),
             ));
         };

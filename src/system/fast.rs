@@ -13,10 +13,8 @@
 use super::route::{Binding, LinkEnd};
 use super::state::PendingReply;
 use super::System;
-use crate::rtm::{PeerDelivery, RtmMessage};
-use crate::transport::protocol::{
-    Down, Event, Reply, Request, RequestId, SessionId, StreamSeq, Up,
-};
+use crate::proto::link::{Down, Event, Reply, Request, RequestId, SessionId, StreamSeq, Up};
+use crate::proto::{PeerDelivery, RtmMessage};
 
 /// The session a message comes from.
 struct Sender {
@@ -27,7 +25,8 @@ struct Sender {
 impl System {
     /// Takes `up` on the fast path, or gives it back for the slow path.
     pub(super) fn try_fast(&self, link: &LinkEnd, up: Up) -> Result<(), Up> {
-        if self.inner.network_faults() {
+        // What comes from a cut or delayed link is the state's to lose or hold back.
+        if link.cell.is_faulty() {
             return Err(up);
         }
         match up {
@@ -95,7 +94,7 @@ impl System {
         // Written under the route's lock: stream frames leave in the order of their numbers. A
         // closed queue is a link that just went away: the session keeps the event and replays
         // it on the client's next link.
-        let _ = route.down.send(Down::Stream { seq, event });
+        route.send_now(Down::Stream { seq, event });
         debug_assert!(answer_now.is_none(), "the route was reachable");
         self.count_fast_frame();
         Ok(())
@@ -198,11 +197,11 @@ impl System {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtm::RtmMessage;
+    use crate::proto::link::Failure;
+    use crate::proto::DownReceiver;
+    use crate::proto::RtmMessage;
     use crate::system::route::RouteCell;
     use crate::system::SystemConfig;
-    use crate::transport::protocol::Failure;
-    use crate::transport::DownReceiver;
     use std::sync::atomic::Ordering;
     use std::time::Duration;
 
@@ -232,13 +231,13 @@ mod tests {
         system.inner.shared.routes.get(APP, user)
     }
 
-    /// The code of the failure that answers request `id`, next in `down`.
-    fn failure(down: &mut DownReceiver, id: u64) -> i32 {
+    /// The reason of the failure that answers request `id`, next in `down`.
+    fn failure(down: &mut DownReceiver, id: u64) -> crate::proto::FailureReason {
         match down.try_recv() {
             Some(Down::Reply {
                 id: got,
-                result: Err(Failure { code, .. }),
-            }) if got == id => code,
+                result: Err(Failure { reason, .. }),
+            }) if got == id => reason,
             other => panic!("expected request {id} to fail, got {other:?}"),
         }
     }
@@ -332,15 +331,27 @@ mod tests {
         assert_eq!(fast(), 2);
         assert_eq!(
             failure(&mut alice_down, 3),
-            crate::rtm::PeerMessageErrCode::PeerUnreachable as i32,
+            crate::proto::FailureReason::PeerUnreachable,
             "alice is told nobody is unreachable"
         );
 
-        // Once a link was cut or delayed anywhere, faults apply to every frame.
+        // A cut or delayed link affects its own frames only.
         system.delay_user(APP, "carol", Duration::from_millis(5));
-        system.handle(&alice, send_peer(4, "bob", "slow")).unwrap();
-        assert_eq!(fast(), 2);
+        system
+            .handle(&alice, send_peer(4, "bob", "still fast"))
+            .unwrap();
+        assert_eq!(fast(), 3, "carol's delay leaves alice and bob alone");
         assert!(matches!(bob_down.try_recv(), Some(Down::Stream { .. })));
+        system.cut_user(APP, "bob");
+        system.handle(&bob, Up::Ack { seq: 99 }).unwrap();
+        assert_eq!(
+            fast(),
+            3,
+            "what comes from a cut link is the state's to lose"
+        );
+        system.handle(&alice, send_peer(5, "bob", "lost")).unwrap();
+        assert_eq!(fast(), 4, "alice's own link is fine");
+        assert!(bob_down.try_recv().is_none(), "nothing reaches a cut link");
     }
 
     #[test]
@@ -510,7 +521,7 @@ mod tests {
         assert_eq!(fast(), before);
         assert_eq!(
             failure(&mut alice_down, 3),
-            crate::rtm::ChannelMessageErrCode::Failure as i32,
+            crate::proto::FailureReason::NotInChannel,
             "alice is refused"
         );
         assert!(channel_messages(&mut bob_down).is_empty());

@@ -29,8 +29,9 @@
 //! ```
 
 use super::state::State;
+use super::timers::Timer;
 use super::{ConnId, System};
-use crate::transport::protocol::{Down, KickReason, Up};
+use crate::proto::link::{Down, KickReason, Up};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +59,20 @@ pub(super) struct Faults {
 }
 
 impl Faults {
+    /// Ends the timed cut `id` of `who`, unless it was replaced or lifted meanwhile.
+    pub fn lift_user_cut(&mut self, who: &UserKey, id: u64) {
+        if self.cut.get(who) == Some(&id) {
+            self.cut.remove(who);
+        }
+    }
+
+    /// Ends the timed cut `id` of everyone, unless it was replaced or lifted meanwhile.
+    pub fn lift_all_cut(&mut self, id: u64) {
+        if self.all_cut == Some(id) {
+            self.all_cut = None;
+        }
+    }
+
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -113,17 +128,17 @@ impl State {
         let Some(c) = conns.get_mut(&conn) else {
             return false;
         };
-        if !c.dead && faults.is_cut(c.who.as_ref()) {
-            c.dead = true;
+        if faults.is_cut(c.who.as_ref()) && !c.cell.is_dead() {
+            c.cell.faults_mut().dead = true;
         }
-        !c.dead
+        !c.cell.is_dead()
     }
 
     /// Marks dead every link that speaks for `who` (every link when `None`).
     fn kill_links(&mut self, who: Option<&UserKey>) {
         for c in self.conns.values_mut() {
             if who.is_none() || c.who.as_ref() == who {
-                c.dead = true;
+                c.cell.faults_mut().dead = true;
             }
         }
     }
@@ -132,7 +147,7 @@ impl State {
     fn set_link_delay(&mut self, who: &UserKey, delay: Duration) {
         for c in self.conns.values_mut() {
             if c.who.as_ref() == Some(who) {
-                c.delay = delay;
+                c.cell.faults_mut().delay = delay;
             }
         }
     }
@@ -141,25 +156,20 @@ impl State {
     fn refresh_link_delays(&mut self) {
         let State { conns, faults, .. } = self;
         for c in conns.values_mut() {
-            c.delay = match &c.who {
+            let delay = match &c.who {
                 Some(who) => faults.delay_of(who),
                 None => faults.all_delay.unwrap_or_default(),
             };
+            // A link that never had a delay stays untouched (and off the slow path).
+            if !delay.is_zero() || c.cell.is_faulty() {
+                c.cell.faults_mut().delay = delay;
+            }
         }
     }
 }
 
 impl System {
     fn faults_state(&self) -> super::StateGuard<'_> {
-        self.inner.lock()
-    }
-
-    /// The state lock, for a fault that cuts or delays links: from now on every frame takes
-    /// the slow path, which applies network faults.
-    fn network_faults_state(&self) -> super::StateGuard<'_> {
-        self.inner
-            .network_faults
-            .store(true, std::sync::atomic::Ordering::Release);
         self.inner.lock()
     }
 
@@ -171,7 +181,7 @@ impl System {
     }
 
     fn cut_user_id(&self, app_id: &str, user_id: &str) -> u64 {
-        let mut st = self.network_faults_state();
+        let mut st = self.faults_state();
         let who = key(app_id, user_id);
         let id = st.faults.next_id();
         st.faults.cut.insert(who.clone(), id);
@@ -184,11 +194,8 @@ impl System {
     pub fn cut_user_for(&self, app_id: &str, user_id: &str, duration: Duration) {
         let id = self.cut_user_id(app_id, user_id);
         let who = key(app_id, user_id);
-        self.after(duration, move |_, st| {
-            if st.faults.cut.get(&who) == Some(&id) {
-                st.faults.cut.remove(&who);
-            }
-        });
+        let mut st = self.inner.lock();
+        self.arm(&mut st, duration, Timer::LiftUserCut { who, id });
     }
 
     /// Cuts every link, and every link opened meanwhile, until [`System::restore_all`]: the
@@ -198,7 +205,7 @@ impl System {
     }
 
     fn cut_all_id(&self) -> u64 {
-        let mut st = self.network_faults_state();
+        let mut st = self.faults_state();
         let id = st.faults.next_id();
         st.faults.all_cut = Some(id);
         st.kill_links(None);
@@ -208,20 +215,17 @@ impl System {
     /// Cuts everyone for `duration`, then lifts that cut (per-user cuts stay).
     pub fn cut_all_for(&self, duration: Duration) {
         let id = self.cut_all_id();
-        self.after(duration, move |_, st| {
-            if st.faults.all_cut == Some(id) {
-                st.faults.all_cut = None;
-            }
-        });
+        let mut st = self.inner.lock();
+        self.arm(&mut st, duration, Timer::LiftAllCut { id });
     }
 
     /// Adds `delay` each way to every frame on the links of `user_id` of `app_id`, now and
     /// later, until [`System::restore_user`]. Frames keep their order. `Duration::ZERO` removes
     /// the delay. Keep it under half the client's
-    /// [`link_timeout`](crate::rtm::ConnectionTimers::link_timeout) to slow the link without
+    /// `link_timeout` (`ConnectionTimers` in the RTM core) to slow the link without
     /// making the client replace it.
     pub fn delay_user(&self, app_id: &str, user_id: &str, delay: Duration) {
-        let mut st = self.network_faults_state();
+        let mut st = self.faults_state();
         let who = key(app_id, user_id);
         if delay.is_zero() {
             st.faults.delay.remove(&who);
@@ -236,8 +240,12 @@ impl System {
     /// now on, not only once the client has sent something).
     fn open_delay_lines(&self, st: &mut State) {
         for (conn, c) in st.conns.iter_mut() {
-            if !c.delay.is_zero() && c.lines.is_none() {
-                c.lines = Some(self.delay_lines(*conn));
+            if !c.cell.is_faulty() {
+                continue;
+            }
+            let mut faults = c.cell.faults_mut();
+            if !faults.delay.is_zero() && faults.lines.is_none() {
+                faults.lines = Some(self.delay_lines(*conn));
             }
         }
     }
@@ -245,7 +253,7 @@ impl System {
     /// Adds `delay` each way to every frame on every link (except links of users with a delay
     /// of their own), until [`System::restore_all`]. `Duration::ZERO` removes it.
     pub fn delay_all(&self, delay: Duration) {
-        let mut st = self.network_faults_state();
+        let mut st = self.faults_state();
         st.faults.all_delay = (!delay.is_zero()).then_some(delay);
         st.refresh_link_delays();
         self.open_delay_lines(&mut st);

@@ -3,9 +3,10 @@
 //! acknowledged by the caller (5 s).
 
 use super::state::{Invitation, InvitationPhase, State};
+use super::timers::Timer;
 use super::{ConnId, System};
-use crate::rtm::{InvitationApiCallErrCode, LocalInvitationErrCode, RemoteInvitationErrCode};
-use crate::transport::protocol::{CallId, Event, Failure, InviteFailure, Reply};
+use crate::proto::link::{CallId, Event, Failure, InviteFailure, Reply};
+use crate::proto::{FailureReason, LocalInvitationErrCode, RemoteInvitationErrCode};
 
 impl System {
     #[allow(clippy::too_many_arguments)]
@@ -50,19 +51,33 @@ impl System {
             );
         }
         // Offline for the whole wait → PEER_OFFLINE; online but never acknowledged → NO_RESPONSE.
-        let app_id = app_id.to_string();
-        self.after(self.inner.config.invitation_peer_wait, move |system, st| {
-            let code = match system.phase_if_current(st, &app_id, &key, generation) {
-                Some(InvitationPhase::WaitingForCallee) => LocalInvitationErrCode::PeerOffline,
-                Some(InvitationPhase::Delivered) => LocalInvitationErrCode::PeerNoResponse,
-                _ => return,
-            };
-            let inv = st.app(&app_id).invitations.remove(&key);
-            if let Some(inv) = inv {
-                system.fail_local(st, &app_id, &key.0, &inv.callee, key.1, code);
-            }
-        });
+        let wait = Timer::InvitationPeerWait {
+            app: app_id.to_string(),
+            invitation: key,
+            generation,
+        };
+        self.arm(st, self.inner.config.invitation_peer_wait, wait);
         Reply::Done
+    }
+
+    /// The callee's wait armed as `generation` is over: the invitation fails if the callee never
+    /// came online or never acknowledged it.
+    pub(super) fn invitation_peer_wait_over(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        key: (String, CallId),
+        generation: u64,
+    ) {
+        let code = match self.phase_if_current(st, app_id, &key, generation) {
+            Some(InvitationPhase::WaitingForCallee) => LocalInvitationErrCode::PeerOffline,
+            Some(InvitationPhase::Delivered) => LocalInvitationErrCode::PeerNoResponse,
+            _ => return,
+        };
+        let inv = st.app(app_id).invitations.remove(&key);
+        if let Some(inv) = inv {
+            self.fail_local(st, app_id, &key.0, &inv.callee, key.1, code);
+        }
     }
 
     fn phase_if_current(
@@ -172,32 +187,12 @@ impl System {
         inv.phase = InvitationPhase::Received;
         inv.generation = generation;
         st.send_to_user(app_id, &key.0, Event::InviteReceivedByPeer { call_id });
-        let app_id = app_id.to_string();
-        self.after(self.inner.config.invitation_expiry, move |system, st| {
-            if system.phase_if_current(st, &app_id, &key, generation)
-                != Some(InvitationPhase::Received)
-            {
-                return;
-            }
-            if let Some(inv) = st.app(&app_id).invitations.remove(&key) {
-                system.fail_remote(
-                    st,
-                    &app_id,
-                    &key.0,
-                    &inv.callee,
-                    key.1,
-                    RemoteInvitationErrCode::InvitationExpire,
-                );
-                system.fail_local(
-                    st,
-                    &app_id,
-                    &key.0,
-                    &inv.callee,
-                    key.1,
-                    LocalInvitationErrCode::InvitationExpire,
-                );
-            }
-        });
+        let expiry = Timer::InvitationExpiry {
+            app: app_id.to_string(),
+            invitation: key,
+            generation,
+        };
+        self.arm(st, self.inner.config.invitation_expiry, expiry);
     }
 
     pub(super) fn cancel_invite(
@@ -210,7 +205,7 @@ impl System {
         let key = (caller.to_string(), call_id);
         let Some(inv) = st.app(app_id).invitations.remove(&key) else {
             return Err(Failure::new(
-                InvitationApiCallErrCode::AlreadyEnd,
+                FailureReason::InvitationEnded,
                 "the invitation has already ended",
             ));
         };
@@ -243,7 +238,7 @@ impl System {
         let caller_online = app.users.contains_key(&key.0);
         let Some(inv) = app.invitations.get_mut(&key).filter(|i| i.callee == callee) else {
             return Err(Failure::new(
-                InvitationApiCallErrCode::AlreadyEnd,
+                FailureReason::InvitationEnded,
                 "the invitation has already ended",
             ));
         };
@@ -262,28 +257,72 @@ impl System {
         inv.phase = InvitationPhase::Accepting;
         inv.generation = generation;
         st.send_to_user(app_id, &key.0, Event::InviteAccepted { call_id, response });
-        let app_id = app_id.to_string();
-        self.after(
+        let confirmation = Timer::AcceptConfirmation {
+            app: app_id.to_string(),
+            invitation: key,
+            generation,
+        };
+        self.arm(
+            st,
             self.inner.config.invitation_accept_ack_wait,
-            move |system, st| {
-                if system.phase_if_current(st, &app_id, &key, generation)
-                    != Some(InvitationPhase::Accepting)
-                {
-                    return;
-                }
-                if let Some(inv) = st.app(&app_id).invitations.remove(&key) {
-                    system.fail_remote(
-                        st,
-                        &app_id,
-                        &key.0,
-                        &inv.callee,
-                        key.1,
-                        RemoteInvitationErrCode::AcceptFailure,
-                    );
-                }
-            },
+            confirmation,
         );
         Ok(Reply::Done)
+    }
+
+    /// A received invitation armed as `generation` got no answer in time: it fails on both sides.
+    pub(super) fn invitation_expired(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        key: (String, CallId),
+        generation: u64,
+    ) {
+        if self.phase_if_current(st, app_id, &key, generation) != Some(InvitationPhase::Received) {
+            return;
+        }
+        if let Some(inv) = st.app(app_id).invitations.remove(&key) {
+            self.fail_remote(
+                st,
+                app_id,
+                &key.0,
+                &inv.callee,
+                key.1,
+                RemoteInvitationErrCode::InvitationExpire,
+            );
+            self.fail_local(
+                st,
+                app_id,
+                &key.0,
+                &inv.callee,
+                key.1,
+                LocalInvitationErrCode::InvitationExpire,
+            );
+        }
+    }
+
+    /// The caller did not confirm the accept armed as `generation` in time: the callee's side
+    /// fails.
+    pub(super) fn accept_not_confirmed(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        key: (String, CallId),
+        generation: u64,
+    ) {
+        if self.phase_if_current(st, app_id, &key, generation) != Some(InvitationPhase::Accepting) {
+            return;
+        }
+        if let Some(inv) = st.app(app_id).invitations.remove(&key) {
+            self.fail_remote(
+                st,
+                app_id,
+                &key.0,
+                &inv.callee,
+                key.1,
+                RemoteInvitationErrCode::AcceptFailure,
+            );
+        }
     }
 
     /// The caller saw the accept: the callee's invitation completes.
@@ -333,7 +372,7 @@ impl System {
             .is_some_and(|i| i.callee == callee);
         if !found {
             return Err(Failure::new(
-                InvitationApiCallErrCode::AlreadyEnd,
+                FailureReason::InvitationEnded,
                 "the invitation has already ended",
             ));
         }

@@ -12,19 +12,19 @@
 //! cache. A link without a session is dropped after the same silence.
 
 use super::state::State;
+use super::timers::Timer;
 use super::{ConnId, SessionEnd, System};
-use crate::rtm::PeerOnlineState;
+use crate::proto::PeerOnlineState;
 use std::time::Duration;
 
 impl System {
-    /// Watches a link's silence from now on.
-    pub(super) fn watch_link(&self, conn: ConnId, first_check: Duration) {
-        self.after(first_check, move |system, st| {
-            system.check_silence(st, conn)
-        });
+    /// Watches a link's silence from now on: looks again after `first_check`.
+    pub(super) fn watch_link(&self, st: &mut State, conn: ConnId, first_check: Duration) {
+        self.arm(st, first_check, Timer::LinkSilence(conn));
     }
 
-    fn check_silence(&self, st: &mut State, conn: ConnId) {
+    /// How long `conn` has been silent: acts on it, and looks again when something is due.
+    pub(super) fn check_silence(&self, st: &mut State, conn: ConnId) {
         let config = &self.inner.config;
         let Some(c) = st.conns.get(&conn) else {
             return;
@@ -62,7 +62,7 @@ impl System {
                 config.presence_grace - silent
             }
         };
-        self.watch_link(conn, next.max(Duration::from_millis(1)));
+        self.watch_link(st, conn, next.max(Duration::from_millis(1)));
     }
 
     /// A frame arrived on `conn`.
@@ -92,7 +92,7 @@ impl System {
             return;
         }
         if !reachable {
-            st.answer_all_pending(app, user, crate::rtm::PeerDelivery::CachedByServer);
+            st.answer_all_pending(app, user, crate::proto::PeerDelivery::CachedByServer);
         }
         let state = if reachable {
             PeerOnlineState::Online

@@ -32,6 +32,12 @@
 //! * Channel messages are best effort; after a reconnection the client gets the ones it missed
 //!   among the last 32 sent in the channel in the 30 s before (configurable).
 //!
+//! # Timers
+//!
+//! Presence (6 s / 30 s), member-count throttling, attribute wipes, invitation timers and timed
+//! faults are timers in one deadline queue of the state, served by one task per system: the
+//! number of timer tasks does not grow with the number of links.
+//!
 //! # Concurrency
 //!
 //! The message path takes no system-wide lock. Peer messages, their acknowledgements and
@@ -41,7 +47,9 @@
 //! messages between different users are routed in parallel. Everything else — logins, resumes,
 //! joins, attributes, invitations, timers, fault injection — runs under the system's state lock,
 //! as does any message the fast path cannot settle alone (a receiver offline or unreachable, a
-//! session being set up or moved to a new link, any message once a link was cut or delayed).
+//! session being set up or moved to a new link, a frame from a link that was cut or delayed).
+//! Fault injection acts on the links it names only: frames to a cut or delayed link go through
+//! that link's faults on either path, and other links keep the fast path.
 
 mod attributes;
 mod channels;
@@ -55,20 +63,19 @@ mod route;
 mod sessions;
 mod state;
 mod stream;
+pub mod tcp;
+mod timers;
 mod tokens;
 
 pub use config::SystemConfig;
 pub(crate) use route::LinkEnd;
 
-use crate::transport::protocol::{
-    Down, Event, Failure, KickReason, Notice, Reply, Request, RequestId, Up,
-};
-use crate::transport::LinkClosed;
+use crate::proto::link::{Down, Event, Failure, KickReason, Notice, Reply, Request, RequestId, Up};
+use crate::proto::LinkClosed;
 use parking_lot::{Mutex, MutexGuard};
 use route::{LinkCell, Shared};
 use state::{App, AppAuth, Conn, State};
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -82,6 +89,8 @@ pub struct ConnId(pub(crate) u64);
 enum SessionEnd {
     /// The client logged out.
     Logout,
+    /// The client logged out while its link was down, and said so on a fresh link.
+    LogoutWhileAway,
     /// The client closed its link.
     Closed,
     /// The system ended it (remote login or ban).
@@ -105,34 +114,47 @@ struct Inner {
     /// The routes, the channel cells and the channel message counter, for the fast path (the
     /// state holds the same).
     shared: Arc<Shared>,
-    /// Set for good once a link was cut or delayed: faulty links need the state lock for
-    /// every frame, so from then on every frame takes the slow path.
-    network_faults: AtomicBool,
+    /// Wakes the timer task (see `timers.rs`) for a deadline earlier than its next one.
+    timer_wake: Arc<tokio::sync::Notify>,
+    /// This system, for the timer task it starts.
+    me: Weak<Inner>,
     /// Frames the fast path took.
     #[cfg(test)]
     fast_frames: std::sync::atomic::AtomicU64,
 }
 
-/// The state lock's guard. Letting it go opens the routes set up under it to the fast path.
-struct StateGuard<'a>(MutexGuard<'a, State>);
+/// The state lock's guard. Letting it go opens the routes set up under it to the fast path,
+/// and starts or wakes the timer task for the timers armed under it.
+struct StateGuard<'a> {
+    guard: Option<MutexGuard<'a, State>>,
+    inner: &'a Inner,
+}
 
 impl Deref for StateGuard<'_> {
     type Target = State;
     fn deref(&self) -> &State {
-        &self.0
+        self.guard.as_ref().expect("held until the guard drops")
     }
 }
 
 impl DerefMut for StateGuard<'_> {
     fn deref_mut(&mut self) -> &mut State {
-        &mut self.0
+        self.guard.as_mut().expect("held until the guard drops")
     }
 }
 
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
-        for route in self.0.reopen.drain(..) {
+        let Some(mut st) = self.guard.take() else {
+            return;
+        };
+        for route in st.reopen.drain(..) {
             route.lock().reopen();
+        }
+        let kick = st.timers.kick();
+        drop(st);
+        if let Some(inner) = self.inner.me.upgrade() {
+            inner.kick_timers(kick);
         }
     }
 }
@@ -150,13 +172,14 @@ impl System {
         });
         let state = State::default();
         System {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|me| Inner {
                 config,
                 epoch_ms,
                 started: Instant::now(),
                 shared: state.shared.clone(),
                 state: Mutex::new(state),
-                network_faults: AtomicBool::new(false),
+                timer_wake: Arc::new(tokio::sync::Notify::new()),
+                me: me.clone(),
                 #[cfg(test)]
                 fast_frames: Default::default(),
             }),
@@ -250,18 +273,20 @@ impl System {
     }
 
     /// Opens a link (used by transports).
-    pub(crate) fn connect(&self) -> (LinkEnd, crate::transport::DownReceiver) {
-        let (tx, rx) = crate::transport::down_channel();
+    pub(crate) fn connect(&self) -> (LinkEnd, crate::proto::DownReceiver) {
+        let (tx, rx) = crate::proto::down_channel();
         let cell = LinkCell::new(self.inner.stamp());
-        let id = {
-            let mut st = self.inner.lock();
-            st.next_conn += 1;
-            let id = ConnId(st.next_conn);
-            st.conns.insert(id, Conn::new(tx, cell.clone()));
-            id
-        };
         let config = &self.inner.config;
-        self.watch_link(id, config.unreachable_after.min(config.presence_grace));
+        let mut st = self.inner.lock();
+        st.next_conn += 1;
+        let id = ConnId(st.next_conn);
+        st.conns.insert(id, Conn::new(tx, cell.clone()));
+        self.watch_link(
+            &mut st,
+            id,
+            config.unreachable_after.min(config.presence_grace),
+        );
+        drop(st);
         (LinkEnd { id, cell }, rx)
     }
 
@@ -273,8 +298,9 @@ impl System {
             return;
         }
         if let Some(c) = st.conns.get(&conn) {
-            if let Some(lines) = &c.lines {
-                lines.up(c.delay, faults::UpItem::Close);
+            let link_faults = c.cell.faults();
+            if let Some(lines) = &link_faults.lines {
+                lines.up(link_faults.delay, faults::UpItem::Close);
                 return;
             }
         }
@@ -286,7 +312,7 @@ impl System {
     /// client can resume it. (Use [`System::disconnect`] when the client closed the link.)
     pub(crate) fn link_dropped(&self, conn: ConnId) {
         if let Some(c) = self.inner.lock().conns.get_mut(&conn) {
-            c.dead = true;
+            c.cell.faults_mut().dead = true;
         }
     }
 
@@ -315,7 +341,10 @@ impl System {
                     _ => None,
                 };
                 if let Some(who) = who {
-                    c.delay = state.faults.delay_of(&who);
+                    let delay = state.faults.delay_of(&who);
+                    if !delay.is_zero() {
+                        c.cell.faults_mut().delay = delay;
+                    }
                     c.who = Some(who);
                 }
             }
@@ -324,13 +353,17 @@ impl System {
             // Lost on the way; the sender cannot tell.
             return Ok(());
         }
-        if let Some(c) = st.conns.get_mut(&conn) {
-            if c.lines.is_some() || !c.delay.is_zero() {
-                let delay = c.delay;
-                c.lines
-                    .get_or_insert_with(|| self.delay_lines(conn))
-                    .up(delay, faults::UpItem::Frame(up));
-                return Ok(());
+        if let Some(c) = st.conns.get(&conn) {
+            if c.cell.is_faulty() {
+                let mut link_faults = c.cell.faults_mut();
+                if link_faults.lines.is_some() || !link_faults.delay.is_zero() {
+                    let delay = link_faults.delay;
+                    link_faults
+                        .lines
+                        .get_or_insert_with(|| self.delay_lines(conn))
+                        .up(delay, faults::UpItem::Frame(up));
+                    return Ok(());
+                }
             }
         }
         self.arrive(&mut st, conn, up);
@@ -373,11 +406,18 @@ impl System {
                 token,
             } => return Some(self.login(st, conn, app_id, user_id, token, after)),
             Request::Resume(r) => return self.resume(st, conn, id, *r, after),
+            Request::EndSession {
+                app_id,
+                user_id,
+                token,
+                session,
+                seen,
+            } => return Some(self.end_away_session(st, (app_id, user_id), token, session, seen)),
             _ => {}
         }
         let Some((app, user)) = st.session_of(conn) else {
             return Some(Err(Failure {
-                code: 102,
+                reason: crate::proto::FailureReason::NotLoggedIn,
                 detail: "not logged in to the RTM system".into(),
             }));
         };
@@ -411,7 +451,10 @@ impl System {
         after: &mut Vec<(ConnId, Event)>,
     ) -> Result<Reply, Failure> {
         match body {
-            Request::Login { .. } | Request::Resume(_) | Request::SendPeer { .. } => {
+            Request::Login { .. }
+            | Request::Resume(_)
+            | Request::EndSession { .. }
+            | Request::SendPeer { .. } => {
                 unreachable!("handled by request()")
             }
             Request::Logout => {
@@ -474,25 +517,6 @@ impl System {
             }
         }
     }
-
-    /// Runs `f` on the system after `delay` of tokio time, if the system still exists and a
-    /// tokio runtime is available.
-    fn after(&self, delay: Duration, f: impl FnOnce(&System, &mut State) + Send + 'static) {
-        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => {
-                handle.spawn(async move {
-                    tokio::time::sleep(delay).await;
-                    if let Some(inner) = weak.upgrade() {
-                        let system = System { inner };
-                        let mut st = system.inner.state.lock();
-                        f(&system, &mut st);
-                    }
-                });
-            }
-            Err(_) => log::warn!("RTM system timer not started: no tokio runtime in this thread"),
-        }
-    }
 }
 
 impl Inner {
@@ -502,7 +526,10 @@ impl Inner {
 
     /// Takes the state lock.
     fn lock(&self) -> StateGuard<'_> {
-        StateGuard(self.state.lock())
+        StateGuard {
+            guard: Some(self.state.lock()),
+            inner: self,
+        }
     }
 
     /// Now, in nanoseconds of tokio time since the system started (for link cells).
@@ -515,10 +542,5 @@ impl Inner {
     /// How long a link has been silent.
     fn silence(&self, cell: &LinkCell) -> Duration {
         Duration::from_nanos(self.stamp().saturating_sub(cell.last_heard()))
-    }
-
-    /// Whether a link was ever cut or delayed (see `network_faults`).
-    fn network_faults(&self) -> bool {
-        self.network_faults.load(Ordering::Acquire)
     }
 }

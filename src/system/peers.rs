@@ -2,10 +2,8 @@
 
 use super::state::{CachedMessage, PendingReply, State};
 use super::System;
-use crate::rtm::{
-    PeerDelivery, PeerMessageErrCode, PeerOnlineState, PeerSubscriptionStatusErr, RtmMessage,
-};
-use crate::transport::protocol::{Event, Failure, Reply, SessionId, StreamSeq};
+use crate::proto::link::{Event, Failure, Reply, SessionId, StreamSeq};
+use crate::proto::{FailureReason, PeerDelivery, PeerOnlineState, RtmMessage};
 use tokio::time::Instant;
 
 impl System {
@@ -49,7 +47,7 @@ impl System {
     ) -> Result<Reply, Failure> {
         if !offline {
             return Err(Failure::new(
-                PeerMessageErrCode::PeerUnreachable,
+                FailureReason::PeerUnreachable,
                 format!("{to} is offline and offline messaging was not enabled"),
             ));
         }
@@ -131,23 +129,20 @@ impl System {
     ) -> Result<Reply, Failure> {
         let app = st.app(app_id);
         let Some(me) = app.users.get_mut(user) else {
-            return Err(Failure::new(
-                PeerSubscriptionStatusErr::Failure,
-                "session ended",
-            ));
+            return Err(Failure::new(FailureReason::SessionEnded, "session ended"));
         };
         // A peer repeated in one call counts once.
         let new: std::collections::BTreeSet<&String> = peers
             .iter()
             .filter(|p| !me.subscriptions.contains(*p))
             .collect();
-        if me.subscriptions.len() + new.len() > crate::rtm::limits::MAX_SUBSCRIBED_PEERS {
+        if me.subscriptions.len() + new.len() > crate::proto::limits::MAX_SUBSCRIBED_PEERS {
             return Err(Failure::new(
-                PeerSubscriptionStatusErr::Overflow,
+                FailureReason::TooManySubscriptions,
                 format!(
                     "subscribing to {} more peers would exceed RTM's {} subscribed peers",
                     new.len(),
-                    crate::rtm::limits::MAX_SUBSCRIBED_PEERS
+                    crate::proto::limits::MAX_SUBSCRIBED_PEERS
                 ),
             ));
         }

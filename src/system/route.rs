@@ -16,16 +16,17 @@
 //! state → channel → route; a directory shard is only held to find or change an entry. The fast
 //! path (see `fast.rs`) never takes the state lock and never holds two routes at once.
 
+use super::faults::DelayLines;
 use super::state::{Outgoing, PendingReply, RecentMessage, Stream};
 use super::ConnId;
-use crate::rtm::ids::IdMap;
-use crate::transport::protocol::{ChannelSeq, Down, Event, SessionId, StreamSeq};
-use crate::transport::DownSender;
+use crate::proto::ids::IdMap;
+use crate::proto::link::{ChannelSeq, Down, Event, SessionId, StreamSeq};
+use crate::proto::DownSender;
 use parking_lot::{Mutex, RwLock};
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +36,8 @@ pub(super) struct Route {
     pub conn: ConnId,
     /// That link's frame queue.
     pub down: DownSender,
+    /// That link's cell: its faults apply to what is sent to the session.
+    pub link: Arc<LinkCell>,
     pub session: SessionId,
     /// False once the session's link has been silent for `unreachable_after`.
     pub reachable: bool,
@@ -56,10 +59,16 @@ pub(super) type RouteCell = Arc<Mutex<Route>>;
 
 impl Route {
     /// A new session's route, closed until the state lock is let go.
-    pub fn new_cell(conn: ConnId, down: DownSender, session: SessionId) -> RouteCell {
+    pub fn new_cell(
+        conn: ConnId,
+        down: DownSender,
+        link: Arc<LinkCell>,
+        session: SessionId,
+    ) -> RouteCell {
         Arc::new(Mutex::new(Route {
             conn,
             down,
+            link,
             session,
             reachable: true,
             open: false,
@@ -93,16 +102,21 @@ impl Route {
             return;
         }
         self.open = true;
-        for frame in self.held.drain(..) {
-            let _ = self.down.send(frame);
+        for frame in std::mem::take(&mut self.held) {
+            self.send_now(frame);
         }
+    }
+
+    /// Pushes a frame down the session's link now (through the link's faults, if any).
+    pub fn send_now(&self, frame: Down) {
+        self.link.deliver(&self.down, frame);
     }
 
     /// Sends a frame that is not part of the stream from the fast path: held while the route is
     /// closed for now, dropped once the session ended.
     pub fn send_best_effort(&mut self, frame: Down) {
         if self.open {
-            let _ = self.down.send(frame);
+            self.send_now(frame);
         } else if !self.ended {
             self.held.push(frame);
         }
@@ -260,6 +274,22 @@ pub(super) struct LinkCell {
     last_heard: AtomicU64,
     /// The session the link carries, set and cleared by the state lock's holder.
     pub binding: Mutex<Option<Binding>>,
+    /// Set for good once fault injection cut or delayed this link: its frames then go through
+    /// `faults` (and frames from it through the state lock), other links' frames are unaffected.
+    faulty: AtomicBool,
+    /// What fault injection did to this link, for whichever path sends on it.
+    faults: Mutex<LinkFaults>,
+}
+
+/// What fault injection did to one link.
+#[derive(Default)]
+pub(super) struct LinkFaults {
+    /// Cut: every frame either way is lost, for good.
+    pub dead: bool,
+    /// Added latency each way.
+    pub delay: Duration,
+    /// Once the link was delayed, every frame goes through these, so frames stay in order.
+    pub lines: Option<DelayLines>,
 }
 
 impl LinkCell {
@@ -267,7 +297,46 @@ impl LinkCell {
         Arc::new(LinkCell {
             last_heard: AtomicU64::new(now),
             binding: Mutex::new(None),
+            faulty: AtomicBool::new(false),
+            faults: Mutex::new(LinkFaults::default()),
         })
+    }
+
+    /// Whether fault injection ever touched this link.
+    pub fn is_faulty(&self) -> bool {
+        self.faulty.load(Ordering::Acquire)
+    }
+
+    /// The link's faults, to change them: from now on the link counts as faulty.
+    pub fn faults_mut(&self) -> parking_lot::MutexGuard<'_, LinkFaults> {
+        self.faulty.store(true, Ordering::Release);
+        self.faults.lock()
+    }
+
+    /// The link's faults, to read them.
+    pub fn faults(&self) -> parking_lot::MutexGuard<'_, LinkFaults> {
+        self.faults.lock()
+    }
+
+    /// Whether the link was cut.
+    pub fn is_dead(&self) -> bool {
+        self.is_faulty() && self.faults.lock().dead
+    }
+
+    /// Pushes a frame down the link into `down`, its queue: lost when the link was cut, late
+    /// when it is delayed.
+    pub fn deliver(&self, down: &DownSender, frame: Down) {
+        if self.is_faulty() {
+            let faults = self.faults.lock();
+            if faults.dead {
+                return;
+            }
+            if let Some(lines) = &faults.lines {
+                lines.down(faults.delay, frame);
+                return;
+            }
+        }
+        let _ = down.send(frame);
     }
 
     pub fn heard_at(&self, now: u64) {
@@ -425,10 +494,10 @@ fn take<V>(shard: &mut Shard<V>, h: u64, app: &str, name: &str, cell: &Arc<V>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::down_channel;
+    use crate::proto::down_channel;
 
     fn route() -> RouteCell {
-        Route::new_cell(ConnId(1), down_channel().0, 1)
+        Route::new_cell(ConnId(1), down_channel().0, LinkCell::new(0), 1)
     }
 
     fn same(a: Option<RouteCell>, b: &RouteCell) -> bool {

@@ -4,10 +4,11 @@
 use super::state::{App, AppAuth, State};
 use super::tokens::TokenUse;
 use super::{ConnId, SessionEnd, System};
-use crate::rtm::{LoginErrCode, PeerDelivery, PeerOnlineState, RenewTokenErrCode};
-use crate::transport::protocol::{
-    ChannelSeq, Down, Event, Failure, KickReason, Reply, RequestId, ResumeRequest,
+use crate::proto::link::{
+    ChannelSeq, Down, Event, Failure, KickReason, Reply, RequestId, ResumeRequest, SessionId,
+    StreamSeq,
 };
+use crate::proto::{FailureReason, PeerDelivery, PeerOnlineState};
 use std::collections::BTreeSet;
 
 impl System {
@@ -16,7 +17,7 @@ impl System {
         if !st.apps.contains_key(app_id) {
             if !self.inner.config.auto_register_apps {
                 return Err(Failure::new(
-                    LoginErrCode::InvalidAppId,
+                    FailureReason::InvalidAppId,
                     format!("App ID {app_id} is not registered on this RTM system"),
                 ));
             }
@@ -29,7 +30,7 @@ impl System {
     fn check_banned(&self, st: &State, app_id: &str, user_id: &str) -> Result<(), Failure> {
         if st.faults.is_banned(app_id, user_id) {
             return Err(Failure::new(
-                LoginErrCode::Rejected,
+                FailureReason::Banned,
                 format!("{user_id} is banned from App ID {app_id} on this RTM system"),
             ));
         }
@@ -48,14 +49,14 @@ impl System {
     ) -> Result<Reply, Failure> {
         if st.session_of(conn).is_some() {
             return Err(Failure::new(
-                LoginErrCode::AlreadyLoggedIn,
+                FailureReason::AlreadyLoggedIn,
                 "this link is already logged in",
             ));
         }
         self.ensure_app(st, &app_id)?;
         self.check_banned(st, &app_id, &user_id)?;
         self.check_token(st, &app_id, &user_id, &token, TokenUse::Login)
-            .map_err(|p| p.login_failure())?;
+            .map_err(|p| p.failure())?;
         // The same user logged in elsewhere: the older session is kicked out (REMOTE_LOGIN).
         let previous = st
             .apps
@@ -95,7 +96,7 @@ impl System {
     ) -> Option<Result<Reply, Failure>> {
         if st.session_of(conn).is_some() {
             return Some(Err(Failure::new(
-                LoginErrCode::AlreadyLoggedIn,
+                FailureReason::AlreadyLoggedIn,
                 "this link is already logged in",
             )));
         }
@@ -117,7 +118,7 @@ impl System {
             return Some(Err(f));
         }
         if let Err(p) = self.check_token(st, &app_id, &user_id, &token, TokenUse::Session) {
-            return Some(Err(p.login_failure()));
+            return Some(Err(p.failure()));
         }
         let current = st
             .apps
@@ -132,7 +133,7 @@ impl System {
                 // Someone else logged in as this user meanwhile: that session stays.
                 st.send(conn, Down::Event(Event::Kicked(KickReason::RemoteLogin)));
                 return Some(Err(Failure::new(
-                    LoginErrCode::AlreadyLoggedIn,
+                    FailureReason::AlreadyLoggedIn,
                     format!("{user_id} logged in elsewhere while this client was away"),
                 )));
             }
@@ -153,22 +154,29 @@ impl System {
             }
         };
         // The session is still here: move it to this link.
-        let down = st.conns.get(&conn).map(|c| c.down.clone());
+        let down = st
+            .conns
+            .get(&conn)
+            .map(|c| (c.down.clone(), c.cell.clone()));
         let (old, was_reachable, now_session, subscribed) = {
             let State { apps, reopen, .. } = &mut *st;
             let app = apps
                 .get_mut(&app_id)
                 .expect("a session belongs to a registered app");
             let Some(u) = app.users.get_mut(&user_id) else {
-                return Some(Err(Failure::new(LoginErrCode::Unknown, "session ended")));
+                return Some(Err(Failure::new(
+                    FailureReason::SessionEnded,
+                    "session ended",
+                )));
             };
             let (old, was_reachable) = {
                 let mut route = u.route.lock();
                 // Nothing goes on the new link before the answer and the replay below.
                 route.close_for_now(reopen, &u.route);
                 let old = std::mem::replace(&mut route.conn, conn);
-                if let Some(down) = down {
+                if let Some((down, link)) = down {
                     route.down = down;
+                    route.link = link;
                 }
                 (old, std::mem::replace(&mut route.reachable, true))
             };
@@ -260,7 +268,7 @@ impl System {
         token: Option<String>,
         old: (u64, u64),
         channels: Vec<(String, ChannelSeq)>,
-        attributes: Vec<crate::rtm::RtmAttribute>,
+        attributes: Vec<crate::proto::RtmAttribute>,
         subscriptions: Vec<String>,
         after: &mut Vec<(ConnId, Event)>,
     ) {
@@ -313,7 +321,7 @@ impl System {
         app_id: &str,
         user_id: &str,
         channels: &[(String, ChannelSeq)],
-        attributes: Vec<crate::rtm::RtmAttribute>,
+        attributes: Vec<crate::proto::RtmAttribute>,
         subscriptions: Vec<String>,
         after: &mut Vec<(ConnId, Event)>,
     ) {
@@ -372,18 +380,47 @@ impl System {
     ) -> Result<Reply, Failure> {
         if token.is_empty() {
             return Err(Failure::new(
-                RenewTokenErrCode::InvalidArgument,
+                FailureReason::InvalidArgument,
                 "the new token is empty",
             ));
         }
         let token = Some(token);
         self.check_token(st, app, user, &token, TokenUse::Session)
-            .map_err(|p| p.renew_failure())?;
+            .map_err(|p| p.failure())?;
         let a = st.app(app);
         if let Some(u) = a.users.get_mut(user) {
             u.token = token.clone();
         }
         a.last_token.insert(user.to_string(), token);
+        Ok(Reply::Done)
+    }
+
+    /// Ends a session whose client logged out while its link was down (`Request::EndSession`,
+    /// sent on a fresh link). Nothing to end (the session already ended, or a newer login
+    /// replaced it) is not an error: the client's logout is done either way.
+    pub(super) fn end_away_session(
+        &self,
+        st: &mut State,
+        (app_id, user_id): (String, String),
+        token: Option<String>,
+        session: SessionId,
+        seen: StreamSeq,
+    ) -> Result<Reply, Failure> {
+        self.ensure_app(st, &app_id)?;
+        if let Err(p) = self.check_token(st, &app_id, &user_id, &token, TokenUse::Session) {
+            return Err(p.failure());
+        }
+        let current = st
+            .apps
+            .get(&app_id)
+            .and_then(|a| a.users.get(&user_id))
+            .filter(|u| u.session == session)
+            .map(|u| u.conn());
+        if let Some(away) = current {
+            st.drop_acked(&app_id, &user_id, seen);
+            self.end_session(st, away, SessionEnd::LogoutWhileAway);
+            st.remove_conn(away);
+        }
         Ok(Reply::Done)
     }
 
@@ -408,11 +445,12 @@ impl System {
                 st.answer_all_pending(&app_id, &user_id, PeerDelivery::Received)
             }
             // Accepted messages the user never acknowledged wait for its next session.
-            SessionEnd::Kicked(_) | SessionEnd::Expired => st.stream_to_offline_cache(
-                &app_id,
-                &user_id,
-                self.inner.config.offline_cache_per_user,
-            ),
+            SessionEnd::Kicked(_) | SessionEnd::Expired | SessionEnd::LogoutWhileAway => st
+                .stream_to_offline_cache(
+                    &app_id,
+                    &user_id,
+                    self.inner.config.offline_cache_per_user,
+                ),
         }
         let Some(user) = st.app(&app_id).users.remove(&*user_id) else {
             return;

@@ -1,22 +1,19 @@
 //! The data the system keeps: links, apps, online users, channels, cached messages, invitations.
 
-use super::faults::{DelayLines, Faults};
+use super::faults::Faults;
 use super::route::{Binding, ChannelCell, LinkCell, Route, RouteCell, Shared};
 use super::ConnId;
-use crate::rtm::{ChannelAttribute, RtmAttribute, RtmMessage};
-use crate::transport::protocol::{
-    CallId, ChannelSeq, Down, Event, RequestId, SessionId, StreamSeq,
-};
+use crate::proto::link::{CallId, ChannelSeq, Down, Event, RequestId, SessionId, StreamSeq};
+use crate::proto::{ChannelAttribute, RtmAttribute, RtmMessage};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::time::Instant;
 
 #[derive(Default)]
 pub(super) struct State {
     pub next_conn: u64,
     pub next_session: SessionId,
-    pub conns: crate::rtm::ids::IdMap<ConnId, Conn>,
+    pub conns: crate::proto::ids::IdMap<ConnId, Conn>,
     pub apps: HashMap<String, App>,
     pub faults: Faults,
     /// Routes set up or moved while the state lock is held, opened to the fast path when it is
@@ -24,33 +21,26 @@ pub(super) struct State {
     pub reopen: Vec<RouteCell>,
     /// The directories and the channel message counter, shared with the fast path.
     pub shared: Arc<Shared>,
+    /// What is due when (see `timers.rs`).
+    pub timers: super::timers::Timers,
 }
 
 pub(super) struct Conn {
-    pub down: crate::transport::DownSender,
+    pub down: crate::proto::DownSender,
     /// What the fast path shares with the link: when it was last heard from, and the
     /// session it carries (see [`State::session_of`]).
     pub cell: Arc<LinkCell>,
     /// (app id, user id) this link spoke for in its first login or resume, whether it worked
-    /// or not: network faults of that user apply to the link.
+    /// or not: network faults of that user apply to the link (kept in `cell`).
     pub who: Option<(String, String)>,
-    /// Cut by fault injection: every frame either way is lost, for good.
-    pub dead: bool,
-    /// Added latency each way (fault injection).
-    pub delay: Duration,
-    /// Once the link was delayed, every frame goes through these, so frames stay in order.
-    pub lines: Option<DelayLines>,
 }
 
 impl Conn {
-    pub fn new(down: crate::transport::DownSender, cell: Arc<LinkCell>) -> Self {
+    pub fn new(down: crate::proto::DownSender, cell: Arc<LinkCell>) -> Self {
         Conn {
             down,
             cell,
             who: None,
-            dead: false,
-            delay: Duration::ZERO,
-            lines: None,
         }
     }
 }
@@ -234,15 +224,7 @@ impl State {
     /// delivers it late.
     pub fn send(&self, conn: ConnId, down: Down) {
         if let Some(c) = self.conns.get(&conn) {
-            if c.dead {
-                return;
-            }
-            match &c.lines {
-                Some(lines) => lines.down(c.delay, down),
-                None => {
-                    let _ = c.down.send(down);
-                }
-            }
+            c.cell.deliver(&c.down, down);
         }
     }
 
@@ -253,8 +235,8 @@ impl State {
     }
 
     /// A user's online state as its subscribers see it.
-    pub fn peer_state(&self, app: &str, user: &str) -> crate::rtm::PeerOnlineState {
-        use crate::rtm::PeerOnlineState;
+    pub fn peer_state(&self, app: &str, user: &str) -> crate::proto::PeerOnlineState {
+        use crate::proto::PeerOnlineState;
         match self.apps.get(app).and_then(|a| a.users.get(user)) {
             None => PeerOnlineState::Offline,
             Some(u) if u.reachable() => PeerOnlineState::Online,
@@ -275,12 +257,12 @@ impl State {
         token: Option<String>,
     ) -> User {
         let session = self.new_session();
-        let down = match self.conns.get(&conn) {
-            Some(c) => c.down.clone(),
+        let (down, link) = match self.conns.get(&conn) {
+            Some(c) => (c.down.clone(), c.cell.clone()),
             // Not reached: a session starts on the link whose frame asked for it.
-            None => crate::transport::down_channel().0,
+            None => (crate::proto::down_channel().0, LinkCell::new(0)),
         };
-        let route = Route::new_cell(conn, down, session);
+        let route = Route::new_cell(conn, down, link, session);
         self.reopen.push(route.clone());
         let name: Arc<str> = user.into();
         if let Some(app) = self.apps.get(app) {

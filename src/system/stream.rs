@@ -9,8 +9,8 @@
 
 use super::state::{CachedMessage, Outgoing, PendingReply, State};
 use super::ConnId;
-use crate::rtm::PeerDelivery;
-use crate::transport::protocol::{Down, Event, Reply, StreamSeq};
+use crate::proto::link::{Down, Event, Reply, StreamSeq};
+use crate::proto::PeerDelivery;
 use tokio::time::Instant;
 
 impl State {

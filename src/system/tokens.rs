@@ -14,9 +14,8 @@
 
 use super::state::{AppAuth, State};
 use super::System;
-use crate::rtm::{LoginErrCode, RenewTokenErrCode};
+use crate::proto::{Failure, FailureReason};
 use crate::token::{verify_rtm_token, TokenError};
-use crate::transport::protocol::Failure;
 
 /// Why a token was refused.
 pub(super) enum TokenProblem {
@@ -29,25 +28,16 @@ pub(super) enum TokenProblem {
 }
 
 impl TokenProblem {
-    pub fn login_failure(self) -> Failure {
+    /// The failure a login, resume or renewal gets for this problem: an expired token, or an
+    /// invalid one (the client reports it in the operation's own code).
+    pub fn failure(self) -> Failure {
         match self {
-            TokenProblem::DeclaredExpired(d) => Failure::new(LoginErrCode::TokenExpired, d),
-            TokenProblem::Missing(d) => Failure::new(LoginErrCode::InvalidToken, d),
-            TokenProblem::Refused(e) => Failure {
-                code: e.login_err_code(),
-                detail: e.to_string(),
-            },
-        }
-    }
-
-    pub fn renew_failure(self) -> Failure {
-        match self {
-            TokenProblem::DeclaredExpired(d) => Failure::new(RenewTokenErrCode::TokenExpired, d),
-            TokenProblem::Missing(d) => Failure::new(RenewTokenErrCode::InvalidToken, d),
-            TokenProblem::Refused(e) => Failure {
-                code: e.renew_token_err_code(),
-                detail: e.to_string(),
-            },
+            TokenProblem::DeclaredExpired(d) => Failure::new(FailureReason::TokenExpired, d),
+            TokenProblem::Missing(d) => Failure::new(FailureReason::InvalidToken, d),
+            TokenProblem::Refused(e) if e.is_expired() => {
+                Failure::new(FailureReason::TokenExpired, e.to_string())
+            }
+            TokenProblem::Refused(e) => Failure::new(FailureReason::InvalidToken, e.to_string()),
         }
     }
 }

@@ -1,21 +1,17 @@
-//! The boundary between the RTM core and the RTM system.
+//! The client's side of the boundary between the RTM core and the RTM system.
 //!
 //! A [`Connector`] opens [`Link`]s. The core only ever talks to the system through a link, so
-//! the system can live in the same process ([`InProcessConnector`]) or behind a network.
+//! the system can live in the same process ([`InProcessConnector`], to any [`LinkHost`]) or
+//! behind a network ([`tcp::TcpConnector`]). What travels on a link is the vocabulary of
+//! [`crate::proto`]; the system's ends of the links (and its TCP server) live with the system.
 
 pub mod inproc;
-pub mod protocol;
-mod queue;
 pub mod tcp;
 
-pub use inproc::InProcessConnector;
+pub use crate::proto::link as protocol;
+pub use crate::proto::queue::{down_channel, DownReceiver, DownSender, LinkClosed};
+pub use inproc::{InProcessConnector, LinkHost};
 use protocol::Up;
-pub use queue::{down_channel, DownReceiver, DownSender};
-
-/// The link was closed; nothing more can be sent on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the link to the RTM system is closed")]
-pub struct LinkClosed;
 
 /// The sending half of a link.
 pub trait LinkSender: Send + Sync {
@@ -51,8 +47,5 @@ pub trait Connector: Send + Sync + 'static {
 /// The connector a client uses when none is configured: the server named by `SIG2RTM_SERVER`
 /// (see [`tcp::from_env`]) when that is set, otherwise the process-wide embedded system.
 pub fn default_connector() -> std::sync::Arc<dyn Connector> {
-    match tcp::from_env() {
-        Some(tcp) => std::sync::Arc::new(tcp),
-        None => std::sync::Arc::new(InProcessConnector::new(crate::system::System::global())),
-    }
+    crate::embedded::default_connector()
 }

@@ -2,9 +2,9 @@
 
 use super::wire::{
     encode_frame, parse_preamble, preamble, release_burst, ClientFrame, FrameReader, Hello,
-    ServerFrame, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
+    ServerFrame, BUSY_WITHIN, COALESCE_BELOW, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
 };
-use crate::transport::protocol::Up;
+use crate::proto::link::Up;
 use crate::transport::{down_channel, Connector, DownSender, Link, LinkClosed, LinkSender};
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,7 +38,7 @@ impl Default for TcpOptions {
     }
 }
 
-/// Opens links to an RTM system served by `sig2rtm-server` (or a [`super::TcpServer`]).
+/// Opens links to an RTM system served by `sig2rtm-server` (or a `sig2rtm::system::tcp::TcpServer`).
 ///
 /// A link behaves as an in-process one: `send` never blocks and keeps order; the receiver ends
 /// when the connection ends for any reason, which the RTM core sees as a lost link.
@@ -315,12 +315,6 @@ async fn run_link(
         .await;
     }
 }
-
-/// Below this many bytes waiting, a writer lets other tasks add to the batch before writing.
-pub(super) const COALESCE_BELOW: usize = 64 * 1024;
-
-/// A link written to less than this long ago counts as busy: its writer coalesces.
-pub(super) const BUSY_WITHIN: Duration = Duration::from_micros(100);
 
 /// Encodes `first` (the result of a `recv`, if any) and everything already queued behind it,
 /// adding the number of frames to `frames`. `Some(flush)` when the link must end: flush what is

@@ -3,8 +3,7 @@
 //!
 //! - [`TcpConnector`] (client side) opens links to a server; the core uses it like the
 //!   in-process connector.
-//! - [`TcpServer`] (server side) serves a [`crate::system::System`] to connections, with a
-//!   handshake timeout, a connection limit, a frame size limit and bounded write buffers.
+//! - The server side (`sig2rtm::system::tcp::TcpServer`) lives with the system.
 //! - [`wire`] holds the framing: an 8-byte preamble with the protocol version, then
 //!   length-prefixed JSON frames. `docs/PROTOCOL.md` describes it byte by byte.
 //!
@@ -12,11 +11,9 @@
 //! connector reach that server ([`from_env`]).
 
 mod client;
-mod server;
-pub mod wire;
 
+pub use crate::proto::wire;
 pub use client::{TcpConnector, TcpOptions};
-pub use server::{ServerConfig, ServerStats, TcpServer};
 
 /// The environment variable naming the server that clients reach by default.
 pub const SERVER_ENV: &str = "SIG2RTM_SERVER";

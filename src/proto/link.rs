@@ -16,10 +16,10 @@
 //!
 //! [`Up::Ping`] / [`Down::Pong`] keep the link's liveness visible to both sides.
 
-use crate::rtm::{
-    ChannelAttribute, LocalInvitationErrCode, PeerDelivery, PeerOnlineState,
-    RemoteInvitationErrCode, RtmAttribute, RtmMessage,
-};
+use super::attributes::{ChannelAttribute, RtmAttribute};
+use super::enums::{LocalInvitationErrCode, PeerOnlineState, RemoteInvitationErrCode};
+pub use super::failure::Failure;
+use super::message::{PeerDelivery, RtmMessage};
 use serde::{Deserialize, Serialize};
 
 /// Id of a request, chosen by the client, unique on its link.
@@ -76,6 +76,21 @@ pub enum Request {
     Resume(Box<ResumeRequest>),
     /// End the session.
     Logout,
+    /// End a session whose own link is down, from a fresh link (a logout while the client was
+    /// away). The system ends it if it is still the user's current session: what the client
+    /// handled (up to `seen`) is done with, what it did not waits in the offline cache.
+    EndSession {
+        /// The App ID.
+        app_id: String,
+        /// The user id.
+        user_id: String,
+        /// The session's token, if any (checked as for a resume).
+        token: Option<String>,
+        /// The session to end.
+        session: SessionId,
+        /// The last stream event the client handled in that session.
+        seen: StreamSeq,
+    },
     /// Replace the session's token.
     RenewToken {
         /// The new token.
@@ -267,25 +282,6 @@ pub enum Down {
     },
     /// Answer to [`Up::Ping`].
     Pong,
-}
-
-/// A failed request: an RTM code of the request's own enum, and a description.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    /// RTM code, in the enum of the operation that was asked.
-    pub code: i32,
-    /// What went wrong.
-    pub detail: String,
-}
-
-impl Failure {
-    /// A failure with a code and a description.
-    pub fn new(code: impl crate::rtm::RtmCode, detail: impl Into<String>) -> Self {
-        Failure {
-            code: code.code(),
-            detail: detail.into(),
-        }
-    }
 }
 
 /// Successful answers.

@@ -1,13 +1,13 @@
-//! The server side of the TCP transport: serves a [`System`] to clients on other processes or
-//! machines. Each accepted connection gets one task that reads frames into the system and writes
+//! The server side of the TCP transport (`sig2rtm-server`): serves a [`System`] to clients on
+//! other processes or machines, over the framing of [`crate::proto::wire`]. Each accepted connection gets one task that reads frames into the system and writes
 //! what the system sends back, through a bounded write buffer.
 
-use super::client::{BUSY_WITHIN, COALESCE_BELOW};
-use super::wire::{
+use super::{LinkEnd, System};
+use crate::proto::wire::{
     encode_frame, parse_preamble, preamble, release_burst, ClientFrame, Close, CloseReason,
-    FrameReader, Hello, ServerFrame, Welcome, DEFAULT_MAX_FRAME, PREAMBLE_LEN, PROTOCOL_VERSION,
+    FrameReader, Hello, ServerFrame, Welcome, BUSY_WITHIN, COALESCE_BELOW, DEFAULT_MAX_FRAME,
+    PREAMBLE_LEN, PROTOCOL_VERSION,
 };
-use crate::system::{LinkEnd, System};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -76,7 +76,7 @@ struct Shared {
 ///
 /// ```
 /// use sig2rtm::system::{System, SystemConfig};
-/// use sig2rtm::transport::tcp::{ServerConfig, TcpServer};
+/// use sig2rtm::system::tcp::{ServerConfig, TcpServer};
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let system = System::new(SystemConfig::default());
 /// let server = TcpServer::bind("127.0.0.1:0", system, ServerConfig::default()).await.unwrap();

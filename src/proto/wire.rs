@@ -1,7 +1,7 @@
 //! What travels on a TCP link: the preamble, length-prefixed frames, and the frame values that
 //! wrap the protocol's [`Up`] and [`Down`] messages. See `docs/PROTOCOL.md`.
 
-use crate::transport::protocol::{Down, Up};
+use crate::proto::link::{Down, Up};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -9,7 +9,7 @@ use std::fmt;
 pub const MAGIC: [u8; 4] = *b"S2RT";
 
 /// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Bytes of the preamble: [`MAGIC`] then the version, big-endian `u32`.
 pub const PREAMBLE_LEN: usize = 8;
@@ -19,6 +19,12 @@ pub const LENGTH_PREFIX: usize = 4;
 
 /// Default largest frame payload either side accepts (1 MiB; RTM messages are at most 32 KB).
 pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
+
+/// Below this many bytes waiting, a writer lets other tasks add to the batch before writing.
+pub(crate) const COALESCE_BELOW: usize = 64 * 1024;
+
+/// A link written to less than this long ago counts as busy: its writer coalesces.
+pub(crate) const BUSY_WITHIN: std::time::Duration = std::time::Duration::from_micros(100);
 
 /// The preamble for `version`.
 pub fn preamble(version: u32) -> [u8; PREAMBLE_LEN] {
@@ -257,7 +263,7 @@ impl FrameReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::protocol::{Event, Request};
+    use crate::proto::link::{Event, Request};
 
     #[test]
     fn frames_round_trip_across_split_reads() {

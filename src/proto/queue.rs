@@ -8,13 +8,17 @@
 //! so an idle link gives its buffer back within two of them. (A tokio unbounded channel
 //! allocates a block of 32 slots as soon as it is made, ~4 KB per link for [`Down`] frames.)
 
-use super::protocol::Down;
-use super::LinkClosed;
+use super::link::Down;
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+
+/// The link was closed; nothing more can be sent on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the link to the RTM system is closed")]
+pub struct LinkClosed;
 
 /// Makes a link's down queue: unbounded, in order, one receiver and any number of senders.
 ///
@@ -214,7 +218,7 @@ mod tests {
             sender
                 .send(Down::Reply {
                     id,
-                    result: Ok(crate::transport::protocol::Reply::Done),
+                    result: Ok(crate::proto::link::Reply::Done),
                 })
                 .unwrap();
         }
