@@ -47,6 +47,8 @@ mod adapter;
 mod embedded;
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "legacy-web")]
+pub mod legacy_web;
 pub mod mapping;
 pub mod migration;
 pub mod rtm;

@@ -40,6 +40,14 @@ OPTIONS:
                                 [default: 1000]
     --threads N                 worker threads [default: 1: everything runs on the main
                                 thread, which avoids cross-thread wake-ups]
+    --legacy-web ADDR           also serve the legacy Web/Python Signaling SDKs' protocol:
+                                plain ws:// and the LBS (GET /getaddr?vid=APPID) over http://
+                                on ADDR, sessions on the same system
+    --legacy-web-advertise HOST:PORT
+                                what the LBS hands out [default: the --legacy-web address]
+    --legacy-web-tls ADDR       the same over wss:// and https:// (needs --tls-cert, --tls-key)
+    --tls-cert PEM              certificate chain for --legacy-web-tls
+    --tls-key PEM               private key for --legacy-web-tls
     -h, --help                  print this help
     -V, --version               print the version
 
@@ -51,6 +59,11 @@ CONFIG FILE (every key optional):
     write_buffer = 4194304
     close_linger_ms = 1000
     threads = 1
+    legacy_web = \"127.0.0.1:8001\"
+    legacy_web_advertise = \"127.0.0.1:8001\"
+    legacy_web_tls = \"127.0.0.1:8002\"
+    tls_cert = \"cert.pem\"
+    tls_key = \"key.pem\"
 
     [[app]]
     id = \"0123456789abcdef0123456789abcdef\"
@@ -67,6 +80,16 @@ struct AppSpec {
     certificate: Option<String>,
 }
 
+/// Where and how the legacy web protocol is served, if at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct WebSettings {
+    listen: Option<String>,
+    advertise: Option<String>,
+    tls_listen: Option<String>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
+}
+
 /// Everything the command line and the config file decide.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Settings {
@@ -74,6 +97,7 @@ struct Settings {
     apps: Vec<AppSpec>,
     server: ServerConfig,
     threads: usize,
+    web: WebSettings,
 }
 
 impl Default for Settings {
@@ -83,12 +107,13 @@ impl Default for Settings {
             apps: Vec::new(),
             server: ServerConfig::default(),
             threads: 1,
+            web: WebSettings::default(),
         }
     }
 }
 
 enum Command {
-    Run(Settings),
+    Run(Box<Settings>),
     Help,
     Version,
 }
@@ -133,12 +158,17 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             "--write-buffer" => settings.server.write_buffer = number(name, &value()?)?,
             "--close-linger-ms" => settings.server.close_linger = millis(name, &value()?)?,
             "--threads" => settings.threads = number(name, &value()?)?,
+            "--legacy-web" => settings.web.listen = Some(value()?),
+            "--legacy-web-advertise" => settings.web.advertise = Some(value()?),
+            "--legacy-web-tls" => settings.web.tls_listen = Some(value()?),
+            "--tls-cert" => settings.web.tls_cert = Some(value()?),
+            "--tls-key" => settings.web.tls_key = Some(value()?),
             other => return Err(format!("unknown option {other} (see --help)")),
         }
     }
     settings.apps.extend(flag_apps);
     check(&settings)?;
-    Ok(Command::Run(settings))
+    Ok(Command::Run(Box::new(settings)))
 }
 
 fn parse_app(spec: &str) -> Result<AppSpec, String> {
@@ -177,13 +207,19 @@ fn apply_file(settings: &mut Settings, path: &Path) -> Result<(), String> {
                 .map(|n| n as usize)
                 .ok_or_else(|| format!("{} must be a whole number", at(key)))
         };
+        let string = || {
+            value
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("{} must be a string", at(key)))
+        };
         match key.as_str() {
-            "listen" => {
-                settings.listen = value
-                    .as_str()
-                    .ok_or_else(|| format!("{} must be a string", at(key)))?
-                    .to_string()
-            }
+            "listen" => settings.listen = string()?,
+            "legacy_web" => settings.web.listen = Some(string()?),
+            "legacy_web_advertise" => settings.web.advertise = Some(string()?),
+            "legacy_web_tls" => settings.web.tls_listen = Some(string()?),
+            "tls_cert" => settings.web.tls_cert = Some(string()?),
+            "tls_key" => settings.web.tls_key = Some(string()?),
             "max_connections" => settings.server.max_connections = int()?,
             "max_frame" => settings.server.max_frame = int()?,
             "handshake_timeout_ms" => {
@@ -250,7 +286,74 @@ fn check(settings: &Settings) -> Result<(), String> {
     if !(1..=256).contains(&settings.threads) {
         return Err("--threads takes 1 to 256".into());
     }
+    let web = &settings.web;
+    if let Some(adv) = &web.advertise {
+        parse_advertise(adv)?;
+    }
+    if web.tls_listen.is_some() != (web.tls_cert.is_some() && web.tls_key.is_some()) {
+        return Err("--legacy-web-tls needs --tls-cert and --tls-key, and they need it".into());
+    }
     Ok(())
+}
+
+/// `HOST:PORT` for the LBS.
+fn parse_advertise(spec: &str) -> Result<(String, u16), String> {
+    spec.rsplit_once(':')
+        .and_then(|(h, p)| Some((h.trim_matches(['[', ']']).to_string(), p.parse().ok()?)))
+        .filter(|(h, _)| !h.is_empty())
+        .ok_or_else(|| format!("--legacy-web-advertise takes HOST:PORT, not {spec:?}"))
+}
+
+/// Starts the legacy web listeners the settings ask for.
+async fn serve_web(
+    settings: &WebSettings,
+    apps: &[AppSpec],
+    system: &System,
+) -> Result<Vec<sig2rtm::legacy_web::LegacyWebServer>, String> {
+    use sig2rtm::legacy_web::{tls_acceptor, LegacyWeb, LegacyWebConfig};
+    if settings.listen.is_none() && settings.tls_listen.is_none() {
+        return Ok(Vec::new());
+    }
+    let config = LegacyWebConfig {
+        advertise: settings
+            .advertise
+            .as_deref()
+            .map(parse_advertise)
+            .transpose()?,
+        app_certificates: apps
+            .iter()
+            .filter_map(|a| Some((a.id.clone(), a.certificate.clone()?)))
+            .collect(),
+        ..LegacyWebConfig::default()
+    };
+    let web = LegacyWeb::new(system.clone(), config);
+    let mut servers = Vec::new();
+    if let Some(addr) = &settings.listen {
+        let s = web
+            .bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr} (--legacy-web): {e}"))?;
+        println!("sig2rtm-server legacy web (ws, http) on {}", s.local_addr());
+        servers.push(s);
+    }
+    if let (Some(addr), Some(cert), Some(key)) =
+        (&settings.tls_listen, &settings.tls_cert, &settings.tls_key)
+    {
+        let tls = tls_acceptor(Path::new(cert), Path::new(key)).map_err(|e| e.to_string())?;
+        let s = web
+            .bind_tls(addr, tls)
+            .await
+            .map_err(|e| format!("cannot listen on {addr} (--legacy-web-tls): {e}"))?;
+        println!(
+            "sig2rtm-server legacy web (wss, https) on {}",
+            s.local_addr()
+        );
+        servers.push(s);
+    }
+    if let Some((host, port)) = web.advertised() {
+        log::info!("legacy web LBS hands out [{host:?}, {port}]");
+    }
+    Ok(servers)
 }
 
 fn system_for(settings: &Settings) -> System {
@@ -271,7 +374,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let settings = match parse_args(&args) {
-        Ok(Command::Run(s)) => s,
+        Ok(Command::Run(s)) => *s,
         Ok(Command::Help) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -338,6 +441,13 @@ async fn serve(settings: Settings) -> ExitCode {
     // signals it as soon as it is listening gets a clean shutdown, not the default action.
     let stop = StopSignals::install();
     println!("sig2rtm-server listening on {}", server.local_addr());
+    let web = match serve_web(&settings.web, &settings.apps, server.system()).await {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("sig2rtm-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let _ = std::io::stdout().flush();
 
     let signal = match stop {
@@ -351,6 +461,9 @@ async fn serve(settings: Settings) -> ExitCode {
         "{signal}: shutting down ({} connections open)",
         server.stats().open
     );
+    for w in web {
+        w.shutdown().await;
+    }
     server.shutdown().await;
     ExitCode::SUCCESS
 }
@@ -408,7 +521,7 @@ mod tests {
 
     fn run(list: &[&str]) -> Settings {
         match parse_args(&args(list)) {
-            Ok(Command::Run(s)) => s,
+            Ok(Command::Run(s)) => *s,
             Ok(_) => panic!("not a run"),
             Err(e) => panic!("{e}"),
         }
@@ -469,6 +582,30 @@ mod tests {
     }
 
     #[test]
+    fn legacy_web_flags_and_keys_are_read() {
+        let s = run(&[
+            "--legacy-web",
+            "127.0.0.1:0",
+            "--legacy-web-advertise=10.0.0.1:8001",
+        ]);
+        assert_eq!(s.web.listen.as_deref(), Some("127.0.0.1:0"));
+        assert_eq!(
+            parse_advertise(s.web.advertise.as_deref().unwrap()),
+            Ok(("10.0.0.1".into(), 8001))
+        );
+        let path = std::env::temp_dir().join(format!("sig2rtm-web-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            "legacy_web = \"127.0.0.1:0\"\nlegacy_web_tls = \"127.0.0.1:0\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n",
+        )
+        .unwrap();
+        let s = run(&["--config", path.to_str().unwrap()]);
+        assert_eq!(s.web.tls_listen.as_deref(), Some("127.0.0.1:0"));
+        assert_eq!(s.web.tls_key.as_deref(), Some("k.pem"));
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
     fn bad_input_is_refused_with_a_reason() {
         for bad in [
             &["--app", "short"][..],
@@ -477,6 +614,8 @@ mod tests {
             &["--frobnicate"],
             &["--max-frame", "10"],
             &["--threads", "0"],
+            &["--legacy-web-advertise", "nohost"],
+            &["--legacy-web-tls", "127.0.0.1:0"],
         ] {
             assert!(parse_args(&args(bad)).is_err(), "{bad:?}");
         }
