@@ -1210,18 +1210,22 @@ async fn dropping_an_event_stream_leaves_the_other_streams_receiving() {
     );
 }
 
+/// A runtime with two worker threads, for races between real threads.
+fn two_workers() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a two-worker runtime")
+}
+
 /// Two logins of one account racing: whatever the interleaving, exactly one session stands on
 /// the system, its client is CONNECTED, and the other client ends ABORTED (REMOTE_LOGIN) —
 /// never both connected, never both out. A message sent right after reaches the standing
 /// session only.
 #[test]
 fn racing_logins_of_one_account_end_with_exactly_one_session() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    two_workers().block_on(async {
         for round in 0..200 {
             let system = common::system();
             let (bob, _b) = logged_in(&system, "bob").await;
@@ -1324,12 +1328,7 @@ fn racing_logins_of_one_account_end_with_exactly_one_session() {
 /// device, never both, and none that was answered with success is lost.
 #[test]
 fn messages_racing_a_remote_login_reach_one_device_each() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    two_workers().block_on(async {
         for round in 0..50 {
             let system = common::system();
             let (bob, _b) = logged_in(&system, "bob").await;
