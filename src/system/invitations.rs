@@ -270,6 +270,21 @@ impl System {
         Ok(Reply::Done)
     }
 
+    /// Takes the invitation out when the timer armed as `generation` still finds it in `phase`.
+    fn take_if_still(
+        &self,
+        st: &mut State,
+        app_id: &str,
+        key: &(String, CallId),
+        generation: u64,
+        phase: InvitationPhase,
+    ) -> Option<Invitation> {
+        if self.phase_if_current(st, app_id, key, generation) != Some(phase) {
+            return None;
+        }
+        st.app(app_id).invitations.remove(key)
+    }
+
     /// A received invitation armed as `generation` got no answer in time: it fails on both sides.
     pub(super) fn invitation_expired(
         &self,
@@ -278,10 +293,9 @@ impl System {
         key: (String, CallId),
         generation: u64,
     ) {
-        if self.phase_if_current(st, app_id, &key, generation) != Some(InvitationPhase::Received) {
-            return;
-        }
-        if let Some(inv) = st.app(app_id).invitations.remove(&key) {
+        if let Some(inv) =
+            self.take_if_still(st, app_id, &key, generation, InvitationPhase::Received)
+        {
             self.fail_remote(
                 st,
                 app_id,
@@ -310,10 +324,9 @@ impl System {
         key: (String, CallId),
         generation: u64,
     ) {
-        if self.phase_if_current(st, app_id, &key, generation) != Some(InvitationPhase::Accepting) {
-            return;
-        }
-        if let Some(inv) = st.app(app_id).invitations.remove(&key) {
+        if let Some(inv) =
+            self.take_if_still(st, app_id, &key, generation, InvitationPhase::Accepting)
+        {
             self.fail_remote(
                 st,
                 app_id,
