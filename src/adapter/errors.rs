@@ -57,6 +57,38 @@ pub(crate) fn check_id(what: &str, id: &str) -> Result<(), (AgoraECode, String)>
     crate::rtm::ids::check_id(id).map_err(|p| (id_code(&p), p.describe(what, id)))
 }
 
+/// C11: checks an attribute name (and the value, when one is given) as RTM will: on a broken
+/// limit, the general code for `on_error` (1004 for an empty name, 1005 for one too large) and a
+/// description naming the limit.
+pub(crate) fn check_attribute(name: &str, value: Option<&str>) -> Result<(), (AgoraECode, String)> {
+    use crate::rtm::attributes::{MAX_ATTRIBUTE_KEY_BYTES, MAX_ATTRIBUTE_VALUE_BYTES};
+    if name.is_empty() {
+        return Err((
+            AgoraECode::GeneralEWrongParam,
+            "the attribute name is empty".to_string(),
+        ));
+    }
+    if name.len() > MAX_ATTRIBUTE_KEY_BYTES {
+        return Err((
+            AgoraECode::GeneralELargeParam,
+            format!(
+                "attribute name {name:?} is {} bytes; RTM keys hold at most {MAX_ATTRIBUTE_KEY_BYTES}",
+                name.len()
+            ),
+        ));
+    }
+    match value {
+        Some(v) if v.len() > MAX_ATTRIBUTE_VALUE_BYTES => Err((
+            AgoraECode::GeneralELargeParam,
+            format!(
+                "attribute value is {} bytes; RTM values hold at most {MAX_ATTRIBUTE_VALUE_BYTES}",
+                v.len()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The general code of an RTM error caused by an id the core refused; for any other error,
 /// `GENERAL_E_WRONG_PARAM`.
 pub(crate) fn id_error_code<C: crate::rtm::RtmCode>(err: &RtmError<C>) -> AgoraECode {
@@ -67,6 +99,30 @@ pub(crate) fn id_error_code<C: crate::rtm::RtmCode>(err: &RtmError<C>) -> AgoraE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attribute_checks_name_the_limit_they_enforce() {
+        use crate::rtm::attributes::{MAX_ATTRIBUTE_KEY_BYTES, MAX_ATTRIBUTE_VALUE_BYTES};
+        assert!(check_attribute("k", Some("v")).is_ok());
+        assert!(check_attribute("k", None).is_ok());
+        let (code, _) = check_attribute("", None).unwrap_err();
+        assert_eq!(code, AgoraECode::GeneralEWrongParam);
+        let long = "k".repeat(MAX_ATTRIBUTE_KEY_BYTES + 1);
+        let (code, desc) = check_attribute(&long, None).unwrap_err();
+        assert_eq!(code, AgoraECode::GeneralELargeParam);
+        assert!(
+            desc.contains(&MAX_ATTRIBUTE_KEY_BYTES.to_string()),
+            "{desc}"
+        );
+        let big = "v".repeat(MAX_ATTRIBUTE_VALUE_BYTES + 1);
+        let (code, desc) = check_attribute("k", Some(&big)).unwrap_err();
+        assert_eq!(code, AgoraECode::GeneralELargeParam);
+        assert!(
+            desc.contains(&MAX_ATTRIBUTE_VALUE_BYTES.to_string()),
+            "{desc}"
+        );
+        assert!(check_attribute("k", Some(&"v".repeat(MAX_ATTRIBUTE_VALUE_BYTES))).is_ok());
+    }
     use crate::rtm::PeerMessageErrCode;
 
     #[test]

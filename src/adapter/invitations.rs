@@ -1,15 +1,20 @@
 //! Invitations: legacy call invitations on RTM's call manager, the end-call prefix both ways, DTMF between
 //! shim users (contract rules I1–I6).
 
-use super::errors::check_id;
-use super::{uid_of, Adapter, Lane};
+use super::context::Cx;
+use super::errors::{check_id, translate};
+use super::events::{
+    control_message, invitation_refused, invite_failed, local_invitation_failed, reason, Control,
+    END_RESPONSE,
+};
+use super::operations::Lane;
 use crate::mapping::LegacyMethod;
 use crate::rtm::limits::MAX_INVITATION_TEXT_BYTES;
 use crate::rtm::{
-    CallEvent, LocalInvitation, LocalInvitationErrCode, LocalInvitationState, RemoteInvitation,
-    RtmCode, RtmMessage, SendMessageOptions, END_CALL_PREFIX,
+    CallEvent, LocalInvitation, LocalInvitationState, RemoteInvitation, RtmCode, RtmMessage,
+    SendMessageOptions, END_CALL_PREFIX,
 };
-use crate::signaling::{AgoraECode, LegacyEvent};
+use crate::signaling::{uid_of, AgoraECode, LegacyEvent};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -17,14 +22,10 @@ use std::time::Duration;
 /// `<prefix>_<channel>_<digits>`.
 pub(crate) const DTMF_PREFIX: &str = "Sig2RtmLegacyDtmfMessagePrefix";
 
-/// Response a callee's shim sends when it ends a pending invitation with `channel_invite_end`;
-/// the caller's shim reports it as `on_invite_end_by_peer` (I5).
-const END_RESPONSE: &str = r#"{"_end":1}"#;
-
 /// How long the default invitation waits for an offline callee (I2).
 const OFFLINE_WAIT: Duration = Duration::from_secs(20);
 
-/// Invitations by (channel, peer account).
+/// The invitations area: invitations and calls by (channel, peer account).
 #[derive(Default)]
 pub(crate) struct Invitations {
     /// Sent by this client, still running.
@@ -101,23 +102,26 @@ fn check_invitation(
     Ok(())
 }
 
-/// I3: `{"reason":"<RTM error name>"}`.
-fn reason(name: &str) -> String {
-    serde_json::json!({ "reason": name }).to_string()
+/// Cancels an invitation this client sent, in the background (nothing waits for the answer).
+fn cancel_in_background(cx: &Cx, invitation: &LocalInvitation) {
+    if let Some(client) = cx.client() {
+        let cancel = client.call_manager().cancel_local_invitation(invitation);
+        tokio::spawn(async move {
+            let _ = cancel.await;
+        });
+    }
 }
 
-/// I5: `<prefix>_<channel>_<extra>` → (channel, extra), the channel running to the LAST
-/// underscore.
-pub(crate) fn parse_control(prefix: &str, text: &str) -> Option<(String, String)> {
-    let rest = text.strip_prefix(prefix)?.strip_prefix('_')?;
-    let (channel, extra) = rest.rsplit_once('_')?;
-    Some((channel.to_string(), extra.to_string()))
+/// The RTM client while logged in; otherwise `None`.
+fn logged_in(cx: &Cx) -> Option<crate::rtm::RtmClient> {
+    cx.client().filter(|_| cx.account().is_some())
 }
 
-impl Adapter {
+impl Invitations {
     /// I1 / I2: `channel_invite_user` / `channel_invite_user2`.
-    pub(super) fn channel_invite_user(
+    pub(super) fn invite_user(
         &mut self,
+        cx: &mut Cx,
         method: LegacyMethod,
         channel_id: &str,
         account: &str,
@@ -125,46 +129,35 @@ impl Adapter {
     ) {
         let op = method.rust_name();
         let key = (channel_id.to_string(), account.to_string());
-        let failed = |a: &Adapter, code: AgoraECode, why: &str| {
-            a.emit(LegacyEvent::InviteFailed {
-                channel_id: key.0.clone(),
-                account: key.1.clone(),
-                uid: uid_of(&key.1),
-                ecode: code.code(),
-                extra: reason(why),
-            });
+        let failed = |cx: &Cx, code: AgoraECode, why: &str| {
+            cx.emit(invite_failed(channel_id, account, code, why));
         };
-        let Some(client) = self.client().filter(|_| self.session.account.is_some()) else {
-            failed(self, AgoraECode::InviteENet, "NOT_LOGGEDIN");
-            return self.error(op, AgoraECode::GeneralENotLogin, "not logged in");
+        let Some(client) = logged_in(cx) else {
+            failed(cx, AgoraECode::InviteENet, "NOT_LOGGEDIN");
+            return cx.error(op, AgoraECode::GeneralENotLogin, "not logged in");
         };
         // C11: what RTM would refuse fails here, with the limit named.
         if let Err((code, desc)) = check_invitation(channel_id, account, extra) {
-            failed(self, AgoraECode::InviteEOther, "INVALID_ARGUMENT");
-            return self.error(op, code, desc);
+            failed(cx, AgoraECode::InviteEOther, "INVALID_ARGUMENT");
+            return cx.error(op, code, desc);
         }
         let options = match invite_options(extra) {
             Ok(o) => o,
             Err(desc) => {
-                failed(self, AgoraECode::InviteEOther, "INVALID_ARGUMENT");
-                return self.error(op, AgoraECode::GeneralEWrongParam, desc);
+                failed(cx, AgoraECode::InviteEOther, "INVALID_ARGUMENT");
+                return cx.error(op, AgoraECode::GeneralEWrongParam, desc);
             }
         };
-        if let Some(old) = self.invitations.outgoing.remove(&key) {
+        if let Some(old) = self.outgoing.remove(&key) {
             // A second invitation with the same key replaces the first.
-            let cancel = client
-                .call_manager()
-                .cancel_local_invitation(&old.invitation);
-            tokio::spawn(async move {
-                let _ = cancel.await;
-            });
+            cancel_in_background(cx, &old.invitation);
         }
         let manager = client.call_manager();
         let invitation = manager.create_local_invitation(account);
         invitation.set_channel_id(channel_id);
         invitation.set_content(extra);
         let invitation_handle = invitation.clone();
-        self.invitations.outgoing.insert(
+        self.outgoing.insert(
             key.clone(),
             Outgoing {
                 invitation: invitation.clone(),
@@ -188,19 +181,17 @@ impl Adapter {
                 .map_err(|_| ("INVALID_ARGUMENT", AgoraECode::InviteEOther))
         };
         let k = key.clone();
-        self.then(Lane::Invitations, send, move |a: &mut Adapter, result| {
-            if let Err((why, code)) = result {
-                if a.invitations.outgoing.remove(&k).is_some() {
-                    a.emit(LegacyEvent::InviteFailed {
-                        channel_id: k.0.clone(),
-                        account: k.1.clone(),
-                        uid: uid_of(&k.1),
-                        ecode: code.code(),
-                        extra: reason(why),
-                    });
+        cx.then_in(
+            Lane::Invitations,
+            send,
+            move |inv: &mut Invitations, cx, result| {
+                if let Err((why, code)) = result {
+                    if inv.outgoing.remove(&k).is_some() {
+                        cx.emit(invite_failed(&k.0, &k.1, code, why));
+                    }
                 }
-            }
-        });
+            },
+        );
         // I2: give up on an offline callee after 20 s, or after `_timeout` without an answer.
         let (wait, code, why) = match options.timeout {
             Some(t) => (t, AgoraECode::InviteETimeout, "PEER_NO_RESPONSE"),
@@ -209,8 +200,8 @@ impl Adapter {
         let only_if_unreceived = options.timeout.is_none();
         let this = invitation_handle;
         // On a timer lane of its own: a pending invitation holds up no other call (T4).
-        self.after(wait, move |a: &mut Adapter| {
-            let state = match a.invitations.outgoing.get(&key) {
+        cx.after_in(wait, move |inv: &mut Invitations, cx| {
+            let state = match inv.outgoing.get(&key) {
                 Some(o) if !o.ended && o.invitation.same_as(&this) => o.invitation.state(),
                 _ => return,
             };
@@ -222,88 +213,17 @@ impl Adapter {
                 }
                 _ => return,
             };
-            if let (Some(o), Some(client)) = (a.invitations.outgoing.remove(&key), a.client()) {
-                let cancel = client.call_manager().cancel_local_invitation(&o.invitation);
-                tokio::spawn(async move {
-                    let _ = cancel.await;
-                });
+            if let Some(o) = inv.outgoing.remove(&key) {
+                cancel_in_background(cx, &o.invitation);
             }
-            a.emit(LegacyEvent::InviteFailed {
-                channel_id: key.0.clone(),
-                account: key.1.clone(),
-                uid: uid_of(&key.1),
-                ecode: code.code(),
-                extra: reason(why),
-            });
-        });
-    }
-
-    /// PSTN invitations: RTM has no telephone network.
-    pub(super) fn channel_invite_phone(
-        &mut self,
-        method: LegacyMethod,
-        channel_id: &str,
-        phone: &str,
-    ) {
-        self.emit(LegacyEvent::InviteFailed {
-            channel_id: channel_id.to_string(),
-            account: phone.to_string(),
-            // N4: callbacks never carry uid 0; the number stands in for the account.
-            uid: uid_of(phone),
-            ecode: AgoraECode::InviteEOther.code(),
-            extra: reason("PSTN_UNSUPPORTED"),
-        });
-        self.error(
-            method.rust_name(),
-            AgoraECode::GeneralEFailed,
-            format!(
-                "{} calls a telephone; RTM has no PSTN gateway",
-                method.legacy_name()
-            ),
-        );
-    }
-
-    /// I6: DTMF digits as a reserved peer message that the peer's shim turns into `on_invite_msg`.
-    pub(super) fn channel_invite_dtmf(&mut self, channel_id: &str, account: &str, digits: &str) {
-        if digits.is_empty()
-            || !digits
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
-        {
-            return self.error(
-                "channel_invite_dtmf",
-                AgoraECode::GeneralEWrongParam,
-                format!("DTMF digits must be 0-9, * or #, not {digits:?}"),
-            );
-        }
-        let Some(client) = self.client().filter(|_| self.session.account.is_some()) else {
-            return self.error(
-                "channel_invite_dtmf",
-                AgoraECode::GeneralENotLogin,
-                "not logged in",
-            );
-        };
-        let text = format!("{DTMF_PREFIX}_{channel_id}_{digits}");
-        let send = client.send_message_to_peer(
-            account,
-            &RtmMessage::from_text(text),
-            SendMessageOptions::default(),
-        );
-        self.then(Lane::Invitations, send, |a: &mut Adapter, result| {
-            if let Err(e) = result {
-                let t = super::errors::translate(&e);
-                a.error(
-                    "channel_invite_dtmf",
-                    t.on_error.unwrap_or(AgoraECode::GeneralEFailed),
-                    t.desc,
-                );
-            }
+            cx.emit(invite_failed(&key.0, &key.1, code, why));
         });
     }
 
     /// I4: accept or refuse the pending invitation from `caller` for `channel_id`.
-    pub(super) fn channel_invite_answer(
+    pub(super) fn answer(
         &mut self,
+        cx: &mut Cx,
         accept: bool,
         channel_id: &str,
         caller: &str,
@@ -314,12 +234,12 @@ impl Adapter {
         } else {
             "channel_invite_refuse"
         };
-        let Some(client) = self.client().filter(|_| self.session.account.is_some()) else {
-            return self.error(op, AgoraECode::GeneralENotLogin, "not logged in");
+        let Some(client) = logged_in(cx) else {
+            return cx.error(op, AgoraECode::GeneralENotLogin, "not logged in");
         };
         let key = (channel_id.to_string(), caller.to_string());
-        let Some(invitation) = self.invitations.incoming.remove(&key) else {
-            return self.error(
+        let Some(invitation) = self.incoming.remove(&key) else {
+            return cx.error(
                 op,
                 AgoraECode::GeneralEWrongParam,
                 format!("no pending invitation from {caller:?} for channel {channel_id:?}"),
@@ -327,7 +247,7 @@ impl Adapter {
         };
         invitation.set_response(extra);
         let manager = client.call_manager();
-        let report = move |a: &mut Adapter,
+        let report = move |cx: &mut Cx,
                            result: crate::rtm::RtmResult<
             (),
             crate::rtm::InvitationApiCallErrCode,
@@ -338,23 +258,23 @@ impl Adapter {
                 } else {
                     AgoraECode::GeneralEFailed
                 };
-                a.error(op, code, format!("{e}"));
+                cx.error(op, code, format!("{e}"));
             }
         };
         if accept {
-            self.invitations.active.insert(key);
+            self.active.insert(key);
             let answer = manager.accept_remote_invitation(&invitation);
-            self.then(Lane::Invitations, answer, report);
+            cx.then(Lane::Invitations, answer, report);
         } else {
             let answer = manager.refuse_remote_invitation(&invitation);
-            self.then(Lane::Invitations, answer, report);
+            cx.then(Lane::Invitations, answer, report);
         }
     }
 
     /// I5: end an invitation or a call, from either side, before or after the accept.
-    pub(super) fn channel_invite_end(&mut self, channel_id: &str, peer: &str) {
-        let Some(client) = self.client().filter(|_| self.session.account.is_some()) else {
-            return self.error(
+    pub(super) fn end(&mut self, cx: &mut Cx, channel_id: &str, peer: &str) {
+        let Some(client) = logged_in(cx) else {
+            return cx.error(
                 "channel_invite_end",
                 AgoraECode::GeneralENotLogin,
                 "not logged in",
@@ -362,37 +282,37 @@ impl Adapter {
         };
         if let Err((code, desc)) = check_invitation(channel_id, peer, "") {
             // No call can exist with ids RTM refuses: nothing to end.
-            return self.error("channel_invite_end", code, desc);
+            return cx.error("channel_invite_end", code, desc);
         }
         let key = (channel_id.to_string(), peer.to_string());
         let manager = client.call_manager();
-        if let Some(out) = self.invitations.outgoing.get_mut(&key).filter(|o| !o.ended) {
+        if let Some(out) = self.outgoing.get_mut(&key).filter(|o| !o.ended) {
             // Caller of a pending invitation: RTM cancel.
             out.ended = true;
             let cancel = manager.cancel_local_invitation(&out.invitation);
-            self.then(Lane::Invitations, cancel, |_, _| {});
-        } else if let Some(invitation) = self.invitations.incoming.remove(&key) {
+            cx.then(Lane::Invitations, cancel, |_, _| {});
+        } else if let Some(invitation) = self.incoming.remove(&key) {
             // Callee of a pending invitation: refuse with the end marker.
             invitation.set_response(END_RESPONSE);
             let refuse = manager.refuse_remote_invitation(&invitation);
-            self.then(Lane::Invitations, refuse, |_, _| {});
+            cx.then(Lane::Invitations, refuse, |_, _| {});
         } else {
             // After an accept (or with nothing known): the end-call message.
-            self.invitations.active.remove(&key);
+            self.active.remove(&key);
             let text = format!("{END_CALL_PREFIX}_{channel_id}_");
             let send = client.send_message_to_peer(
                 peer,
                 &RtmMessage::from_text(text),
                 SendMessageOptions::default(),
             );
-            self.then(Lane::Invitations, send, |a: &mut Adapter, result| {
+            cx.then(Lane::Invitations, send, |cx, result| {
                 if let Err(e) = result {
-                    a.log_warn(format!("the end-call message did not reach the peer: {e}"));
+                    cx.log_warn(format!("the end-call message did not reach the peer: {e}"));
                 }
             });
         }
         // The ender learns at once, whatever the network says.
-        self.emit(LegacyEvent::InviteEndByMyself {
+        cx.emit(LegacyEvent::InviteEndByMyself {
             channel_id: channel_id.to_string(),
             account: peer.to_string(),
             uid: uid_of(peer),
@@ -400,15 +320,14 @@ impl Adapter {
     }
 
     /// RTM call-manager events → legacy invitation callbacks.
-    pub(super) fn on_call_event(&mut self, event: CallEvent) {
+    pub(super) fn on_call_event(&mut self, cx: &mut Cx, event: CallEvent) {
         match event {
             CallEvent::RemoteInvitationReceived(inv) => {
                 let (channel_id, caller) = (inv.channel_id(), inv.caller_id());
                 let extra = inv.content();
-                self.invitations
-                    .incoming
+                self.incoming
                     .insert((channel_id.clone(), caller.clone()), inv);
-                self.emit(LegacyEvent::InviteReceived {
+                cx.emit(LegacyEvent::InviteReceived {
                     channel_id,
                     uid: uid_of(&caller),
                     account: caller,
@@ -417,8 +336,8 @@ impl Adapter {
             }
             CallEvent::RemoteInvitationCanceled(inv) => {
                 let key = (inv.channel_id(), inv.caller_id());
-                if self.invitations.incoming.remove(&key).is_some() {
-                    self.emit(LegacyEvent::InviteEndByPeer {
+                if self.incoming.remove(&key).is_some() {
+                    cx.emit(LegacyEvent::InviteEndByPeer {
                         channel_id: key.0,
                         uid: uid_of(&key.1),
                         account: key.1,
@@ -428,15 +347,15 @@ impl Adapter {
             }
             CallEvent::RemoteInvitationFailure { invitation, code } => {
                 let key = (invitation.channel_id(), invitation.caller_id());
-                self.invitations.active.remove(&key);
-                if self.invitations.incoming.remove(&key).is_some() {
-                    self.emit(LegacyEvent::InviteEndByPeer {
+                self.active.remove(&key);
+                if self.incoming.remove(&key).is_some() {
+                    cx.emit(LegacyEvent::InviteEndByPeer {
                         channel_id: key.0.clone(),
                         uid: uid_of(&key.1),
                         account: key.1.clone(),
                         extra: reason(code.name()),
                     });
-                    self.error(
+                    cx.error(
                         "channel_invite_received",
                         AgoraECode::GeneralEFailed,
                         format!("the invitation from {:?} ended: {}", key.1, code.name()),
@@ -445,11 +364,8 @@ impl Adapter {
             }
             CallEvent::RemoteInvitationAccepted(_) | CallEvent::RemoteInvitationRefused(_) => {}
             CallEvent::LocalInvitationReceivedByPeer(inv) => {
-                if let Some(key) = self
-                    .outgoing_key(&inv)
-                    .filter(|k| !self.invitations.outgoing[k].ended)
-                {
-                    self.emit(LegacyEvent::InviteReceivedByPeer {
+                if let Some(key) = self.outgoing_key(&inv).filter(|k| !self.outgoing[k].ended) {
+                    cx.emit(LegacyEvent::InviteReceivedByPeer {
                         channel_id: key.0,
                         uid: uid_of(&key.1),
                         account: key.1,
@@ -461,9 +377,9 @@ impl Adapter {
                 response,
             } => {
                 if let Some(key) = self.outgoing_key(&invitation) {
-                    self.invitations.outgoing.remove(&key);
-                    self.invitations.active.insert(key.clone());
-                    self.emit(LegacyEvent::InviteAcceptedByPeer {
+                    self.outgoing.remove(&key);
+                    self.active.insert(key.clone());
+                    cx.emit(LegacyEvent::InviteAcceptedByPeer {
                         channel_id: key.0,
                         uid: uid_of(&key.1),
                         account: key.1,
@@ -476,113 +392,131 @@ impl Adapter {
                 response,
             } => {
                 if let Some(key) = self.outgoing_key(&invitation) {
-                    let out = self.invitations.outgoing.remove(&key);
+                    let out = self.outgoing.remove(&key);
                     if out.is_some_and(|o| o.ended) {
                         return;
                     }
-                    let event = if response == END_RESPONSE {
-                        LegacyEvent::InviteEndByPeer {
-                            channel_id: key.0,
-                            uid: uid_of(&key.1),
-                            account: key.1,
-                            extra: String::new(),
-                        }
-                    } else {
-                        LegacyEvent::InviteRefusedByPeer {
-                            channel_id: key.0,
-                            uid: uid_of(&key.1),
-                            account: key.1,
-                            extra: response,
-                        }
-                    };
-                    self.emit(event);
+                    cx.emit(invitation_refused(key.0, key.1, response));
                 }
             }
             CallEvent::LocalInvitationCanceled(invitation) => {
                 if let Some(key) = self.outgoing_key(&invitation) {
-                    self.invitations.outgoing.remove(&key);
+                    self.outgoing.remove(&key);
                 }
             }
             CallEvent::LocalInvitationFailure { invitation, code } => {
                 if let Some(key) = self.outgoing_key(&invitation) {
-                    let out = self.invitations.outgoing.remove(&key);
+                    let out = self.outgoing.remove(&key);
                     if out.is_some_and(|o| o.ended) {
                         return;
                     }
                     // I3: RTM failure → legacy code, with the RTM name as the reason.
-                    let ecode = match code {
-                        LocalInvitationErrCode::PeerOffline => AgoraECode::InviteEPeeroffline,
-                        LocalInvitationErrCode::PeerNoResponse
-                        | LocalInvitationErrCode::InvitationExpire => AgoraECode::InviteETimeout,
-                        LocalInvitationErrCode::NotLoggedin => AgoraECode::InviteENet,
-                    };
-                    self.emit(LegacyEvent::InviteFailed {
-                        channel_id: key.0,
-                        uid: uid_of(&key.1),
-                        account: key.1,
-                        ecode: ecode.code(),
-                        extra: reason(code.name()),
-                    });
+                    cx.emit(local_invitation_failed(&key.0, &key.1, code));
                 }
             }
         }
     }
 
     fn outgoing_key(&self, invitation: &LocalInvitation) -> Option<(String, String)> {
-        self.invitations
-            .outgoing
+        self.outgoing
             .iter()
             .find(|(_, o)| o.invitation.same_as(invitation))
             .map(|(k, _)| k.clone())
     }
 
-    /// I5 / I6: a peer message that is call control. True when it was one.
-    pub(super) fn call_control_message(&mut self, from: &str, text: &str) -> bool {
-        if let Some((channel_id, extra)) = parse_control(END_CALL_PREFIX, text) {
-            let key = (channel_id.clone(), from.to_string());
-            self.invitations.active.remove(&key);
-            self.invitations.incoming.remove(&key);
-            self.emit(LegacyEvent::InviteEndByPeer {
-                channel_id,
-                account: from.to_string(),
-                uid: uid_of(from),
-                extra,
-            });
-            return true;
+    /// I5 / I6: a peer message that is call control. True when it was one (it is then not a
+    /// message for the app).
+    pub(super) fn control_message(&mut self, cx: &mut Cx, from: &str, text: &str) -> bool {
+        match control_message(text, END_CALL_PREFIX, DTMF_PREFIX) {
+            Some(Control::EndCall { channel_id, extra }) => {
+                let key = (channel_id.clone(), from.to_string());
+                self.active.remove(&key);
+                self.incoming.remove(&key);
+                cx.emit(LegacyEvent::InviteEndByPeer {
+                    channel_id,
+                    account: from.to_string(),
+                    uid: uid_of(from),
+                    extra,
+                });
+                true
+            }
+            Some(Control::Dtmf { channel_id, digits }) => {
+                cx.emit(LegacyEvent::InviteMsg {
+                    channel_id,
+                    account: from.to_string(),
+                    uid: uid_of(from),
+                    msg_type: "dtmf".into(),
+                    msg_data: digits,
+                    extra: String::new(),
+                });
+                true
+            }
+            Some(Control::Malformed) => true,
+            None => false,
         }
-        if let Some((channel_id, digits)) = parse_control(DTMF_PREFIX, text) {
-            self.emit(LegacyEvent::InviteMsg {
-                channel_id,
-                account: from.to_string(),
-                uid: uid_of(from),
-                msg_type: "dtmf".into(),
-                msg_data: digits,
-                extra: String::new(),
-            });
-            return true;
-        }
-        text.starts_with(END_CALL_PREFIX)
     }
+}
+
+/// PSTN invitations: RTM has no telephone network.
+pub(super) fn invite_phone(cx: &mut Cx, method: LegacyMethod, channel_id: &str, phone: &str) {
+    // N4: callbacks never carry uid 0; the number stands in for the account.
+    cx.emit(invite_failed(
+        channel_id,
+        phone,
+        AgoraECode::InviteEOther,
+        "PSTN_UNSUPPORTED",
+    ));
+    cx.error(
+        method.rust_name(),
+        AgoraECode::GeneralEFailed,
+        format!(
+            "{} calls a telephone; RTM has no PSTN gateway",
+            method.legacy_name()
+        ),
+    );
+}
+
+/// I6: DTMF digits as a reserved peer message that the peer's shim turns into `on_invite_msg`.
+pub(super) fn invite_dtmf(cx: &mut Cx, channel_id: &str, account: &str, digits: &str) {
+    if digits.is_empty()
+        || !digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+    {
+        return cx.error(
+            "channel_invite_dtmf",
+            AgoraECode::GeneralEWrongParam,
+            format!("DTMF digits must be 0-9, * or #, not {digits:?}"),
+        );
+    }
+    let Some(client) = logged_in(cx) else {
+        return cx.error(
+            "channel_invite_dtmf",
+            AgoraECode::GeneralENotLogin,
+            "not logged in",
+        );
+    };
+    let text = format!("{DTMF_PREFIX}_{channel_id}_{digits}");
+    let send = client.send_message_to_peer(
+        account,
+        &RtmMessage::from_text(text),
+        SendMessageOptions::default(),
+    );
+    cx.then(Lane::Invitations, send, |cx, result| {
+        if let Err(e) = result {
+            let t = translate(&e);
+            cx.error(
+                "channel_invite_dtmf",
+                t.on_error.unwrap_or(AgoraECode::GeneralEFailed),
+                t.desc,
+            );
+        }
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn end_call_text_splits_at_the_last_underscore() {
-        let text = format!("{END_CALL_PREFIX}_room_a_b_extra");
-        assert_eq!(
-            parse_control(END_CALL_PREFIX, &text),
-            Some(("room_a_b".into(), "extra".into()))
-        );
-        let text = format!("{END_CALL_PREFIX}_room_");
-        assert_eq!(
-            parse_control(END_CALL_PREFIX, &text),
-            Some(("room".into(), "".into()))
-        );
-        assert_eq!(parse_control(END_CALL_PREFIX, "hello"), None);
-    }
 
     #[test]
     fn invite_options_read_the_legacy_keys() {

@@ -1,13 +1,15 @@
 //! `invoke(name, req, callID)`: the `io.agora.signal.*` functions of `mapping/invoke.toml`,
 //! answered with `on_invoke_ret(callID, err, resp)` (contract rule Q3).
 
+use super::context::Cx;
 use super::errors::{id_error_code, translate};
+use super::operations::Lane;
 use super::queries::attributes_json;
-use super::{uid_of, Adapter, Lane};
 use crate::mapping::invoke_by_name;
 use crate::rtm::{
     AttributeOperationErr, ChannelAttribute, ChannelAttributeOptions, RtmAttribute, RtmClient,
 };
+use crate::signaling::uid_of;
 use crate::signaling::{AgoraECode, LegacyEvent};
 use serde_json::{json, Map, Value};
 
@@ -236,46 +238,44 @@ pub(crate) fn invoke_request(name: &str, req: &str) -> Result<Value, String> {
     }
 }
 
-impl Adapter {
-    /// Q3: dispatches an `io.agora.signal.*` function through the invoke table.
-    pub(super) fn invoke(&mut self, name: &str, req: &str, call_id: &str) {
-        let call_id = call_id.to_string();
-        let fail = |a: &Adapter, call_id: String, reason: String| {
-            a.emit(LegacyEvent::InvokeRet {
+/// Q3: dispatches an `io.agora.signal.*` function through the invoke table.
+pub(super) fn invoke(cx: &mut Cx, name: &str, req: &str, call_id: &str) {
+    let call_id = call_id.to_string();
+    let fail = |cx: &Cx, call_id: String, reason: String| {
+        cx.emit(LegacyEvent::InvokeRet {
+            call_id,
+            err: reason.clone(),
+            resp: json!({ "result": "failed", "reason": reason }).to_string(),
+        });
+    };
+    let request = match invoke_request(name, req) {
+        Ok(request) => request,
+        Err(reason) => {
+            cx.error("invoke", AgoraECode::GeneralEWrongParam, reason.clone());
+            return fail(cx, call_id, reason);
+        }
+    };
+    let (Some(client), Some(_)) = (cx.client(), cx.account()) else {
+        let reason = "invoke needs a login first".to_string();
+        cx.error("invoke", AgoraECode::GeneralENotLogin, reason.clone());
+        return fail(cx, call_id, reason);
+    };
+    let function = name.trim_start_matches(PREFIX).to_string();
+    cx.then(
+        Lane::Queries,
+        run(client, function, request),
+        move |cx, answer| match answer {
+            Ok(map) => cx.emit(LegacyEvent::InvokeRet {
                 call_id,
-                err: reason.clone(),
-                resp: json!({ "result": "failed", "reason": reason }).to_string(),
-            });
-        };
-        let request = match invoke_request(name, req) {
-            Ok(request) => request,
-            Err(reason) => {
-                self.error("invoke", AgoraECode::GeneralEWrongParam, reason.clone());
-                return fail(self, call_id, reason);
-            }
-        };
-        let (Some(client), Some(_)) = (self.client(), self.session.account.as_ref()) else {
-            let reason = "invoke needs a login first".to_string();
-            self.error("invoke", AgoraECode::GeneralENotLogin, reason.clone());
-            return fail(self, call_id, reason);
-        };
-        let function = name.trim_start_matches(PREFIX).to_string();
-        self.then(
-            Lane::Queries,
-            run(client, function, request),
-            move |a: &mut Adapter, answer| match answer {
-                Ok(map) => a.emit(LegacyEvent::InvokeRet {
-                    call_id,
-                    err: String::new(),
-                    resp: Value::Object(map).to_string(),
-                }),
-                Err((reason, general)) => {
-                    if let Some(general) = general {
-                        a.error("invoke", general, reason.clone());
-                    }
-                    fail(a, call_id, reason)
+                err: String::new(),
+                resp: Value::Object(map).to_string(),
+            }),
+            Err((reason, general)) => {
+                if let Some(general) = general {
+                    cx.error("invoke", general, reason.clone());
                 }
-            },
-        );
-    }
+                fail(cx, call_id, reason)
+            }
+        },
+    );
 }

@@ -1,8 +1,11 @@
 //! Messages: peer messages with offline delivery, channel messages with the legacy echo
 //! (contract rules M1–M4, C5, C6).
 
+use super::channels::Membership;
+use super::context::Cx;
 use super::errors::{check_id, id_error_code, translate};
-use super::{uid_of, Adapter, Lane};
+use super::events::{channel_message, peer_message};
+use super::operations::Lane;
 use crate::mapping::LegacyMethod;
 use crate::rtm::{RtmChannel, RtmMessage, SendMessageOptions, END_CALL_PREFIX};
 use crate::signaling::{AgoraECode, LegacyEvent};
@@ -64,170 +67,150 @@ fn random_u64() -> u64 {
     })
 }
 
-impl Adapter {
-    /// M1–M3: a peer message, with offline messaging on.
-    pub(super) fn message_instant_send(
-        &mut self,
-        method: LegacyMethod,
-        account: &str,
-        msg: &str,
-        msg_id: &str,
-    ) {
-        let op = method.rust_name();
-        let id = message_id(msg_id);
-        let Some(client) = self.client() else {
-            return self.send_failed(op, &id, AgoraECode::GeneralENotLogin, "not logged in");
-        };
-        if msg.starts_with(END_CALL_PREFIX) || msg.starts_with(super::invitations::DTMF_PREFIX) {
-            return self.send_failed(
-                op,
-                &id,
-                AgoraECode::GeneralEWrongParam,
-                "the message starts with a prefix the shim reserves for call control",
-            );
-        }
-        if let Err((general, desc)) = check_id("peer id", account) {
-            // C11: 1005 for an account over 64 bytes, 1004 for the other id rules.
-            return self.send_failed(op, &id, general, &desc);
-        }
-        let options = SendMessageOptions {
-            enable_offline_messaging: true,
-            ..SendMessageOptions::default()
-        };
-        let send = client.send_message_to_peer(account, &RtmMessage::from_text(msg), options);
-        self.then(
-            Lane::Messages,
-            send,
-            move |a: &mut Adapter, result| match result.map_err(|e| translate(&e)) {
-                Ok(_) => a.emit(LegacyEvent::MessageSendSuccess { message_id: id }),
-                Err(t) if t.success => a.emit(LegacyEvent::MessageSendSuccess { message_id: id }),
-                Err(t) => {
-                    a.emit(LegacyEvent::MessageSendError {
-                        message_id: id,
-                        ecode: t.code.code(),
-                    });
-                    if let Some(general) = t.on_error {
-                        a.error(op, general, t.desc);
-                    }
-                }
-            },
+/// M1–M3: a peer message, with offline messaging on.
+pub(super) fn instant_send(
+    cx: &mut Cx,
+    method: LegacyMethod,
+    account: &str,
+    msg: &str,
+    msg_id: &str,
+) {
+    let op = method.rust_name();
+    let id = message_id(msg_id);
+    let Some(client) = cx.client() else {
+        return send_failed(cx, op, &id, AgoraECode::GeneralENotLogin, "not logged in");
+    };
+    if msg.starts_with(END_CALL_PREFIX) || msg.starts_with(super::invitations::DTMF_PREFIX) {
+        return send_failed(
+            cx,
+            op,
+            &id,
+            AgoraECode::GeneralEWrongParam,
+            "the message starts with a prefix the shim reserves for call control",
         );
     }
-
-    /// Reports a send that never reached RTM: `on_message_send_error(id, 400)` and `on_error`.
-    fn send_failed(&self, op: &str, id: &str, general: AgoraECode, desc: &str) {
-        self.emit(LegacyEvent::MessageSendError {
-            message_id: id.to_string(),
-            ecode: AgoraECode::SendmessageEOther.code(),
-        });
-        self.error(op, general, desc);
+    if let Err((general, desc)) = check_id("peer id", account) {
+        // C11: 1005 for an account over 64 bytes, 1004 for the other id rules.
+        return send_failed(cx, op, &id, general, &desc);
     }
-
-    /// C5 / C6: a channel message; the sender gets success and then its own echo. `force` sends
-    /// from outside the channel through a transient join.
-    pub(super) fn message_channel_send(
-        &mut self,
-        method: LegacyMethod,
-        channel_id: &str,
-        msg: &str,
-        msg_id: &str,
-        force: bool,
-    ) {
-        let op = method.rust_name().to_string();
-        let id = message_id(msg_id);
-        let (Some(client), Some(account)) = (self.client(), self.session.account.clone()) else {
-            return self.send_failed(&op, &id, AgoraECode::GeneralENotLogin, "not logged in");
-        };
-        let channel = match client.create_channel(channel_id) {
-            Ok(c) => c,
-            Err(e) => {
-                return self.send_failed(&op, &id, id_error_code(&e), &format!("{e}"));
+    let options = SendMessageOptions {
+        enable_offline_messaging: true,
+        ..SendMessageOptions::default()
+    };
+    let send = client.send_message_to_peer(account, &RtmMessage::from_text(msg), options);
+    cx.then(Lane::Messages, send, move |cx, result| {
+        match result.map_err(|e| translate(&e)) {
+            Ok(_) => cx.emit(LegacyEvent::MessageSendSuccess { message_id: id }),
+            Err(t) if t.success => cx.emit(LegacyEvent::MessageSendSuccess { message_id: id }),
+            Err(t) => {
+                cx.emit(LegacyEvent::MessageSendError {
+                    message_id: id,
+                    ecode: t.code.code(),
+                });
+                if let Some(general) = t.on_error {
+                    cx.error(op, general, t.desc);
+                }
             }
-        };
-        let message = RtmMessage::from_text(msg);
-        if force && !self.channels.is_joined(channel_id) {
-            let channel_id = channel_id.to_string();
-            let transient = transient_send(channel.clone(), message);
-            self.channels.transient.insert(channel_id.clone());
-            self.then(Lane::Messages, transient, move |a: &mut Adapter, result| {
-                a.channels.transient.remove(&channel_id);
-                match result {
-                    Ok(()) => a.emit(LegacyEvent::MessageSendSuccess { message_id: id }),
-                    Err((code, general, desc)) => {
-                        a.emit(LegacyEvent::MessageSendError {
-                            message_id: id,
-                            ecode: code.code(),
-                        });
-                        a.error(&op, general.unwrap_or(AgoraECode::GeneralEFailed), desc);
-                    }
-                }
-            });
-            return;
         }
-        if !force && !self.channels.names().iter().any(|c| c == channel_id) {
-            // RTM answers FAILURE, which has no on_error; the table promises 400 and on_error.
-            return self.send_failed(
-                &op,
-                &id,
-                AgoraECode::GeneralEFailed,
-                &format!("{op} needs channel {channel_id:?} joined first (channel_join)"),
-            );
-        }
-        let send = channel.send_message(&message, SendMessageOptions::default());
-        let (channel_id, text) = (channel_id.to_string(), msg.to_string());
-        self.then(
-            Lane::Messages,
-            send,
-            move |a: &mut Adapter, result| match result.map_err(|e| translate(&e)) {
-                Ok(()) => {
-                    a.emit(LegacyEvent::MessageSendSuccess { message_id: id });
-                    a.emit(LegacyEvent::MessageChannelReceive {
-                        channel_id,
-                        uid: uid_of(&account),
-                        account,
-                        msg: text,
-                    });
-                }
-                Err(t) => {
-                    a.emit(LegacyEvent::MessageSendError {
-                        message_id: id,
-                        ecode: t.code.code(),
-                    });
-                    if let Some(general) = t.on_error {
-                        a.error(&op, general, t.desc);
-                    }
-                }
-            },
-        );
-    }
+    });
+}
 
-    /// A peer message arrived: call control (end-call, DTMF) or `on_message_instant_receive`.
-    pub(super) fn on_peer_message(&mut self, peer_id: String, message: RtmMessage) {
-        let text = message.text();
-        if self.call_control_message(&peer_id, text) {
-            return;
+/// Reports a send that never reached RTM: `on_message_send_error(id, 400)` and `on_error`.
+fn send_failed(cx: &Cx, op: &str, id: &str, general: AgoraECode, desc: &str) {
+    cx.emit(LegacyEvent::MessageSendError {
+        message_id: id.to_string(),
+        ecode: AgoraECode::SendmessageEOther.code(),
+    });
+    cx.error(op, general, desc);
+}
+
+/// C5 / C6: a channel message; the sender gets success and then its own echo. `force` sends
+/// from outside the channel through a transient join. `membership` is where this client
+/// stands in the channel.
+pub(super) fn channel_send(
+    cx: &mut Cx,
+    method: LegacyMethod,
+    channel_id: &str,
+    msg: &str,
+    msg_id: &str,
+    force: bool,
+    membership: Membership,
+) {
+    let op = method.rust_name().to_string();
+    let id = message_id(msg_id);
+    let (Some(client), Some(account)) = (cx.client(), cx.account().map(str::to_string)) else {
+        return send_failed(cx, &op, &id, AgoraECode::GeneralENotLogin, "not logged in");
+    };
+    let channel = match client.create_channel(channel_id) {
+        Ok(c) => c,
+        Err(e) => {
+            return send_failed(cx, &op, &id, id_error_code(&e), &format!("{e}"));
         }
-        // N4: the legacy SDK always passed uid 0 here.
-        self.emit(LegacyEvent::MessageInstantReceive {
-            account: peer_id,
-            uid: 0,
-            msg: text.to_string(),
+    };
+    let message = RtmMessage::from_text(msg);
+    if force && membership != Membership::Joined {
+        let transient = transient_send(channel.clone(), message);
+        cx.then(Lane::Messages, transient, move |cx, result| match result {
+            Ok(()) => cx.emit(LegacyEvent::MessageSendSuccess { message_id: id }),
+            Err((code, general, desc)) => {
+                cx.emit(LegacyEvent::MessageSendError {
+                    message_id: id,
+                    ecode: code.code(),
+                });
+                cx.error(&op, general.unwrap_or(AgoraECode::GeneralEFailed), desc);
+            }
         });
+        return;
     }
-
-    /// `messageAppSend` / `messageDTMFSend`: nothing in RTM carries them.
-    pub(super) fn unsupported_send(&mut self, method: LegacyMethod, msg_id: &str) {
-        let id = message_id(msg_id);
-        self.send_failed(
-            method.rust_name(),
+    if !force && membership == Membership::Out {
+        // RTM answers FAILURE, which has no on_error; the table promises 400 and on_error.
+        return send_failed(
+            cx,
+            &op,
             &id,
             AgoraECode::GeneralEFailed,
-            &format!(
-                "{} has no RTM equivalent (see MIGRATION.md)",
-                method.legacy_name()
-            ),
+            &format!("{op} needs channel {channel_id:?} joined first (channel_join)"),
         );
     }
+    let send = channel.send_message(&message, SendMessageOptions::default());
+    let (channel_id, text) = (channel_id.to_string(), msg.to_string());
+    cx.then(Lane::Messages, send, move |cx, result| {
+        match result.map_err(|e| translate(&e)) {
+            Ok(()) => {
+                cx.emit(LegacyEvent::MessageSendSuccess { message_id: id });
+                cx.emit(channel_message(channel_id, account, &text));
+            }
+            Err(t) => {
+                cx.emit(LegacyEvent::MessageSendError {
+                    message_id: id,
+                    ecode: t.code.code(),
+                });
+                if let Some(general) = t.on_error {
+                    cx.error(&op, general, t.desc);
+                }
+            }
+        }
+    });
+}
+
+/// A peer message that is not call control: `on_message_instant_receive`.
+pub(super) fn on_peer_message(cx: &mut Cx, peer_id: String, message: RtmMessage) {
+    cx.emit(peer_message(peer_id, message.text()));
+}
+
+/// `messageAppSend` / `messageDTMFSend`: nothing in RTM carries them.
+pub(super) fn unsupported_send(cx: &mut Cx, method: LegacyMethod, msg_id: &str) {
+    let id = message_id(msg_id);
+    send_failed(
+        cx,
+        method.rust_name(),
+        &id,
+        AgoraECode::GeneralEFailed,
+        &format!(
+            "{} has no RTM equivalent (see MIGRATION.md)",
+            method.legacy_name()
+        ),
+    );
 }
 
 type TransientError = (AgoraECode, Option<AgoraECode>, String);
