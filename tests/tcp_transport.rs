@@ -544,3 +544,100 @@ async fn tokens_are_checked_through_the_server_with_rtm_codes() {
     let err = other.login("", "carol").await.unwrap_err();
     assert_eq!(err.kind(), LoginErrCode::InvalidAppId, "{err}");
 }
+
+/// A port nothing listens on: bound, then let go.
+fn refused_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_with_several_servers_skips_the_ones_that_do_not_answer() {
+    let server = server().await;
+    let live = server.local_addr().to_string();
+    let dead = refused_addr();
+    let connector = Arc::new(TcpConnector::new(format!("{dead}, {live}")));
+    assert_eq!(connector.servers(), [dead.clone(), live.clone()]);
+    let alice = quick_client(connector.clone());
+    alice.login("", "alice").await.unwrap();
+    assert_eq!(server.system().online_users(APP), vec!["alice"]);
+    // The next link starts with the server that answered.
+    assert_eq!(connector.addr(), live);
+    alice.release();
+
+    // None answers: the error names every server and why.
+    let other = refused_addr();
+    let nobody = RtmClient::builder(APP)
+        .connector(Arc::new(TcpConnector::with_servers([&dead, &other])))
+        .build()
+        .unwrap();
+    let err = nobody.login("", "bob").await.unwrap_err();
+    assert_eq!(err.kind(), LoginErrCode::Unknown);
+    let text = err.to_string();
+    assert!(text.contains("none of the 2 servers answered"), "{text}");
+    assert!(text.contains(&dead) && text.contains(&other), "{text}");
+
+    // No server at all is a clear error too, not a panic.
+    let empty = RtmClient::builder(APP)
+        .connector(Arc::new(TcpConnector::new(" , ")))
+        .build()
+        .unwrap();
+    let err = empty.login("", "carol").await.unwrap_err();
+    assert!(err.to_string().contains("no server address given"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_whose_server_dies_fails_over_to_the_next_one() {
+    // Two servers of two systems: the second knows nothing of the first's sessions, so the
+    // client comes back with a new session there, its channel joined again.
+    let first = server().await;
+    let second = server().await;
+    let connector = Arc::new(TcpConnector::with_servers([
+        first.local_addr().to_string(),
+        second.local_addr().to_string(),
+    ]));
+    let alice = quick_client(connector.clone());
+    let mut alice_events = alice.subscribe();
+    alice.login("", "alice").await.unwrap();
+    alice.create_channel("lobby").unwrap().join().await.unwrap();
+    assert_eq!(first.system().online_users(APP), vec!["alice"]);
+
+    let second_system = second.system().clone();
+    first.shutdown().await;
+    eventually("alice on the second server", || {
+        second_system.online_users(APP) == ["alice"]
+    })
+    .await;
+    eventually("alice back in the lobby", || {
+        second_system.channel_members(APP, "lobby") == ["alice"]
+    })
+    .await;
+    assert_eq!(connector.addr(), second.local_addr().to_string());
+
+    // Reachable there: a peer of the second server's system gets through.
+    let bob = RtmClient::builder(APP)
+        .system(&second_system)
+        .config(ClientConfig {
+            rate_limits: RateLimits::off(),
+            ..ClientConfig::default()
+        })
+        .build()
+        .unwrap();
+    bob.login("", "bob").await.unwrap();
+    let sent = bob
+        .send_message_to_peer(
+            "alice",
+            &RtmMessage::from_text("found you"),
+            SendMessageOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent, PeerDelivery::Received);
+    let text = wait_for(&mut alice_events, |e| match e {
+        RtmEvent::MessageFromPeer { message, .. } => Some(message.text().to_string()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(text, "found you");
+    assert_eq!(alice.connection_state(), ConnectionState::Connected);
+}

@@ -7,7 +7,8 @@ use super::wire::{
 use crate::proto::link::Up;
 use crate::transport::{down_channel, Connector, DownSender, Link, LinkClosed, LinkSender};
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -43,11 +44,17 @@ impl Default for TcpOptions {
 /// A link behaves as an in-process one: `send` never blocks and keeps order; the receiver ends
 /// when the connection ends for any reason, which the RTM core sees as a lost link.
 ///
+/// A connector may know several servers (the nodes of one system, or stand-ins for one
+/// another): each new link tries the server the last link reached first, then the others in
+/// the order given, so a client whose server died reconnects to the next one that answers and
+/// stays there.
+///
 /// ```no_run
 /// use sig2rtm::rtm::RtmClient;
 /// use sig2rtm::transport::tcp::TcpConnector;
 /// use std::sync::Arc;
-/// let connector = Arc::new(TcpConnector::new("127.0.0.1:9300"));
+/// let connector = Arc::new(TcpConnector::new("127.0.0.1:9300,127.0.0.1:9301"));
+/// assert_eq!(connector.servers(), ["127.0.0.1:9300", "127.0.0.1:9301"]);
 /// let client = RtmClient::builder("0123456789abcdef0123456789abcdef")
 ///     .connector(connector)
 ///     .build()
@@ -55,15 +62,40 @@ impl Default for TcpOptions {
 /// ```
 #[derive(Debug, Clone)]
 pub struct TcpConnector {
-    addr: String,
+    servers: Arc<[String]>,
+    /// The index of the server the last link reached, shared by the clones.
+    current: Arc<AtomicUsize>,
     options: TcpOptions,
 }
 
+/// The servers of a comma-separated list (`host:port,host:port`), trimmed, empty entries left
+/// out. A `host:port` never holds a comma, so a single address is a list of one.
+///
+/// ```
+/// use sig2rtm::transport::tcp::server_list;
+/// assert_eq!(server_list(" a:1, b:2 ,,"), ["a:1", "b:2"]);
+/// assert!(server_list(" , ").is_empty());
+/// ```
+pub fn server_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 impl TcpConnector {
-    /// A connector to the server at `addr` (`host:port`), with default options.
+    /// A connector to the server at `addr` (`host:port`), or to the servers of a
+    /// comma-separated list of them (see [`server_list`]), with default options.
     pub fn new(addr: impl Into<String>) -> Self {
+        Self::with_servers(server_list(&addr.into()))
+    }
+
+    /// A connector to these servers, tried in this order (see [`TcpConnector`]).
+    pub fn with_servers<S: Into<String>>(servers: impl IntoIterator<Item = S>) -> Self {
         TcpConnector {
-            addr: addr.into(),
+            servers: servers.into_iter().map(Into::into).collect(),
+            current: Arc::new(AtomicUsize::new(0)),
             options: TcpOptions::default(),
         }
     }
@@ -74,14 +106,62 @@ impl TcpConnector {
         self
     }
 
-    /// The server address.
+    /// The server the next link tries first: the one the last link reached (at first, the
+    /// first one given). Empty when the connector knows no server.
     pub fn addr(&self) -> &str {
-        &self.addr
+        let i = self.current.load(Ordering::Relaxed);
+        self.servers.get(i).map_or("", String::as_str)
     }
 
-    async fn open(&self) -> io::Result<(OwnedReadHalf, OwnedWriteHalf, FrameReader)> {
+    /// Every server, in the order they are tried after the current one.
+    pub fn servers(&self) -> &[String] {
+        &self.servers
+    }
+
+    /// Opens a connection to the first server that answers, starting with the current one.
+    async fn open_any(&self) -> io::Result<(OwnedReadHalf, OwnedWriteHalf, FrameReader, String)> {
+        let n = self.servers.len();
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no server address given (expected host:port, or a comma-separated list)",
+            ));
+        }
+        let start = self.current.load(Ordering::Relaxed) % n;
+        let mut failures = Vec::new();
+        let mut last_kind = io::ErrorKind::Other;
+        for step in 0..n {
+            let i = (start + step) % n;
+            let addr = &self.servers[i];
+            match self.open(addr).await {
+                Ok((rd, wr, reader)) => {
+                    if step > 0 {
+                        log::info!(
+                            "connected to {addr} after {} did not answer",
+                            failures.join("; ")
+                        );
+                    }
+                    self.current.store(i, Ordering::Relaxed);
+                    return Ok((rd, wr, reader, addr.clone()));
+                }
+                Err(e) if n == 1 => return Err(e),
+                Err(e) => {
+                    log::warn!("server {addr} did not answer: {e}");
+                    last_kind = e.kind();
+                    failures.push(format!("{addr} ({e})"));
+                }
+            }
+        }
+        Err(io::Error::new(
+            last_kind,
+            format!("none of the {n} servers answered: {}", failures.join("; ")),
+        ))
+    }
+
+    /// Opens a connection to the server at `addr` and does the handshake.
+    async fn open(&self, addr: &str) -> io::Result<(OwnedReadHalf, OwnedWriteHalf, FrameReader)> {
         let o = &self.options;
-        let stream = tokio::time::timeout(o.connect_timeout, TcpStream::connect(&self.addr))
+        let stream = tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr))
             .await
             .map_err(|_| {
                 io::Error::new(
@@ -115,7 +195,7 @@ impl TcpConnector {
             loop {
                 match reader.next_frame::<ServerFrame>() {
                     Ok(Some(ServerFrame::Welcome(w))) => {
-                        log::debug!("connected to {} ({})", self.addr, w.server);
+                        log::debug!("connected to {addr} ({})", w.server);
                         return Ok(());
                     }
                     Ok(Some(ServerFrame::Close(c))) => {
@@ -203,7 +283,7 @@ impl Drop for TcpSender {
 impl Connector for TcpConnector {
     async fn connect(&self) -> io::Result<Link> {
         // The core names the server when it reports this error (see `describe`).
-        let (rd, wr, reader) = self.open().await?;
+        let (rd, wr, reader, addr) = self.open_any().await?;
         let (up_tx, up_rx) = unbounded_channel();
         let (down_tx, down_rx) = down_channel();
         tokio::spawn(run_link(
@@ -212,7 +292,7 @@ impl Connector for TcpConnector {
             reader,
             up_rx,
             down_tx,
-            self.addr.clone(),
+            addr,
             self.options.close_linger,
         ));
         Ok(Link {
@@ -225,7 +305,10 @@ impl Connector for TcpConnector {
     }
 
     fn describe(&self) -> String {
-        format!("sig2rtm server at {}", self.addr)
+        match &self.servers[..] {
+            [one] => format!("sig2rtm server at {one}"),
+            many => format!("sig2rtm servers at {}", many.join(", ")),
+        }
     }
 }
 
