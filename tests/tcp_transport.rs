@@ -614,16 +614,8 @@ async fn a_client_whose_server_dies_fails_over_to_the_next_one() {
     .await;
     assert_eq!(connector.addr(), second.local_addr().to_string());
 
-    // Reachable there: a peer of the second server's system gets through.
-    let bob = RtmClient::builder(APP)
-        .system(&second_system)
-        .config(ClientConfig {
-            rate_limits: RateLimits::off(),
-            ..ClientConfig::default()
-        })
-        .build()
-        .unwrap();
-    bob.login("", "bob").await.unwrap();
+    // Reachable there: a peer on the second server gets through.
+    let (bob, _) = logged_in(&second, "bob").await;
     let sent = bob
         .send_message_to_peer(
             "alice",
