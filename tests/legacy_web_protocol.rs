@@ -634,3 +634,24 @@ async fn legacy_tokens_are_checked_against_the_app_certificate() {
     let r = reason(&none.login_frame("dave", "_no_need_token", "websdk").await);
     assert!(!r.is_empty(), "an App ID with a certificate needs a token");
 }
+
+#[tokio::test(start_paused = true)]
+async fn messages_larger_than_the_socket_read_buffer_arrive_whole() {
+    // The endpoint reads 4 KiB at a time; a message of 20 000 bytes (below RTM's 32 KiB) must
+    // still arrive whole, both ways through the socket.
+    let web = endpoint();
+    assert!(sig2rtm::legacy_web::LegacyWebConfig::default().socket_read_buffer < 20_000);
+    let mut alice = WebClient::logged_in(&web, "alice").await;
+    let mut bob = WebClient::logged_in(&web, "bob").await;
+    let text: String = (0..20_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+    let r = alice
+        .call(
+            "user_sendmsg",
+            json!({"peer": "bob", "flag": "v1:E:3600", "t": "instant", "content": text}),
+        )
+        .await;
+    assert_eq!(r["result"], "ok", "{r}");
+    let lines = bob.lines_after_notify().await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(peer_line(&lines[0]).3, text);
+}

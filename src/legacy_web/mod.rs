@@ -66,6 +66,13 @@ pub struct LegacyWebConfig {
     pub http_timeout: Duration,
     /// Most queued lines a session keeps for a client that does not poll (default 1000).
     pub queue_limit: usize,
+    /// Bytes a socket reads at a time, reserved for each socket while it is open (default
+    /// 4 KiB; a larger message grows the buffer as far as `max_frame`). The WebSocket library's
+    /// own default, 128 KiB, would make this the largest part of an idle session.
+    pub socket_read_buffer: usize,
+    /// Bytes of outgoing frames gathered before they are written (default 8 KiB; lines
+    /// beyond it go out at once, and a flush writes the rest).
+    pub socket_write_batch: usize,
     /// App certificates by App ID, for legacy Signaling tokens (`1:APPID:TS:MD5`): a web login
     /// that carries one is checked against the certificate and logged in with an RTM token
     /// made from it. Use the same certificates the system was given (default: none; a legacy
@@ -83,6 +90,8 @@ impl Default for LegacyWebConfig {
             idle_timeout: Duration::from_secs(120),
             http_timeout: Duration::from_secs(10),
             queue_limit: 1000,
+            socket_read_buffer: 4 * 1024,
+            socket_write_batch: 8 * 1024,
             app_certificates: Vec::new(),
         }
     }
@@ -321,6 +330,8 @@ async fn upgrade(
     let max = endpoint.config.max_frame;
     ws.max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(endpoint.config.socket_read_buffer)
+        .write_buffer_size(endpoint.config.socket_write_batch)
         .on_failed_upgrade({
             let peer = peer.clone();
             move |e| log::warn!("legacy web {peer}: WebSocket upgrade failed: {e}")
