@@ -138,3 +138,74 @@ async fn tls_serves_https_lbs_and_wss_with_the_given_certificate() {
     server.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `f`, which must finish within 5 s.
+async fn within<F: std::future::Future>(f: F) -> F::Output {
+    tokio::time::timeout(std::time::Duration::from_secs(5), f)
+        .await
+        .expect("within 5 s")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_max_connections_are_closed_and_the_open_ones_keep_working() {
+    let web = LegacyWeb::new(
+        System::new(SystemConfig::default()),
+        LegacyWebConfig {
+            max_connections: 2,
+            ..LegacyWebConfig::default()
+        },
+    );
+    let server = web.bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr();
+    let url = format!("ws://{addr}/");
+    let (mut first, _) = within(tokio_tungstenite::connect_async(url.as_str()))
+        .await
+        .unwrap();
+    let (second, _) = within(tokio_tungstenite::connect_async(url.as_str()))
+        .await
+        .unwrap();
+    // A third is closed before it can say anything.
+    let mut third = TcpStream::connect(addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let read = within(third.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(0) | Err(_)),
+        "the connection over the limit is closed: {read:?}"
+    );
+    // The open ones are served: a login goes through.
+    let login = json!(["login", {"vid": APP, "account": "alice", "uid": 0, "token": "_no_need_token", "device": "websdk", "ip": ""}]);
+    first
+        .send(Message::Text(login.to_string().into()))
+        .await
+        .unwrap();
+    let reply = loop {
+        match within(first.next()).await {
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                if v[0] == "login_ret" {
+                    break v;
+                }
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("no login_ret: {other:?}"),
+        }
+    };
+    assert!(
+        reply[1][1].as_str().unwrap().contains("\"result\":\"ok\""),
+        "{reply}"
+    );
+    // A socket that closes gives its place back.
+    drop(second);
+    let mut tries = 0;
+    let fourth = loop {
+        match within(tokio_tungstenite::connect_async(url.as_str())).await {
+            Ok((ws, _)) => break ws,
+            Err(_) if tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("no place freed after a socket closed: {e}"),
+        }
+    };
+    drop(fourth);
+}

@@ -643,7 +643,9 @@ async fn messages_larger_than_the_socket_read_buffer_arrive_whole() {
     assert!(sig2rtm::legacy_web::LegacyWebConfig::default().socket_read_buffer < 20_000);
     let mut alice = WebClient::logged_in(&web, "alice").await;
     let mut bob = WebClient::logged_in(&web, "bob").await;
-    let text: String = (0..20_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+    let text: String = (0..20_000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
     let r = alice
         .call(
             "user_sendmsg",

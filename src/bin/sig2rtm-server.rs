@@ -31,7 +31,8 @@ OPTIONS:
                                 an RTM token built with it. Once any App ID is given, logins to
                                 others fail with INVALID_APP_ID; with none, every App ID is
                                 served without tokens.
-    --max-connections N         connections served at once [default: 10000]
+    --max-connections N         connections served at once, RTM links and legacy web
+                                connections each [default: 10000]
     --max-frame BYTES           largest frame accepted [default: 1048576]
     --handshake-timeout-ms MS   time a new connection has for its handshake [default: 5000]
     --write-buffer BYTES        bytes queued for a client that does not read before it is
@@ -308,6 +309,7 @@ fn parse_advertise(spec: &str) -> Result<(String, u16), String> {
 async fn serve_web(
     settings: &WebSettings,
     apps: &[AppSpec],
+    max_connections: usize,
     system: &System,
 ) -> Result<Vec<sig2rtm::legacy_web::LegacyWebServer>, String> {
     use sig2rtm::legacy_web::{tls_acceptor, LegacyWeb, LegacyWebConfig};
@@ -324,6 +326,7 @@ async fn serve_web(
             .iter()
             .filter_map(|a| Some((a.id.clone(), a.certificate.clone()?)))
             .collect(),
+        max_connections,
         ..LegacyWebConfig::default()
     };
     let web = LegacyWeb::new(system.clone(), config);
@@ -441,7 +444,14 @@ async fn serve(settings: Settings) -> ExitCode {
     // signals it as soon as it is listening gets a clean shutdown, not the default action.
     let stop = StopSignals::install();
     println!("sig2rtm-server listening on {}", server.local_addr());
-    let web = match serve_web(&settings.web, &settings.apps, server.system()).await {
+    let web = match serve_web(
+        &settings.web,
+        &settings.apps,
+        settings.server.max_connections,
+        server.system(),
+    )
+    .await
+    {
         Ok(w) => w,
         Err(e) => {
             eprintln!("sig2rtm-server: {e}");

@@ -40,6 +40,7 @@ use axum::Router;
 use hyper_util::rt::TokioIo;
 use parking_lot::RwLock;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -66,6 +67,10 @@ pub struct LegacyWebConfig {
     pub http_timeout: Duration,
     /// Most queued lines a session keeps for a client that does not poll (default 1000).
     pub queue_limit: usize,
+    /// Most connections open at once over every listener of the endpoint, HTTP requests and
+    /// WebSockets together (default 10 000). One more is closed at once, with a warning in the
+    /// log, so a flood of sockets cannot take the process's file descriptors from the others.
+    pub max_connections: usize,
     /// Bytes a socket reads at a time, reserved for each socket while it is open (default
     /// 4 KiB; a larger message grows the buffer as far as `max_frame`). The WebSocket library's
     /// own default, 128 KiB, would make this the largest part of an idle session.
@@ -90,6 +95,7 @@ impl Default for LegacyWebConfig {
             idle_timeout: Duration::from_secs(120),
             http_timeout: Duration::from_secs(10),
             queue_limit: 1000,
+            max_connections: 10_000,
             socket_read_buffer: 4 * 1024,
             socket_write_batch: 8 * 1024,
             app_certificates: Vec::new(),
@@ -102,6 +108,32 @@ pub(crate) struct Endpoint {
     system: System,
     config: LegacyWebConfig,
     advertise: RwLock<Option<(String, u16)>>,
+    /// Connections open now over the endpoint's listeners (see [`Slot`]).
+    open: AtomicUsize,
+}
+
+/// One of the endpoint's `max_connections`, held by a connection's tasks (its HTTP part and,
+/// after an upgrade, its WebSocket) and given back when the last of them ends.
+pub(crate) struct Slot(Arc<Endpoint>);
+
+impl Slot {
+    /// A slot, unless `max_connections` are open.
+    fn take(endpoint: &Arc<Endpoint>) -> Option<Slot> {
+        let max = endpoint.config.max_connections;
+        endpoint
+            .open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(endpoint.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Endpoint {
@@ -154,9 +186,10 @@ pub struct LegacyWeb {
     router: Router,
 }
 
-/// Who is on the other end of a stream, for log lines.
-#[derive(Debug, Clone)]
-struct Peer(String);
+/// Who is on the other end of a stream, for log lines, and the connection's slot (none for
+/// streams handed to [`LegacyWeb::serve_stream`]).
+#[derive(Clone)]
+struct Peer(String, Option<Arc<Slot>>);
 
 impl LegacyWeb {
     /// An endpoint hosting its sessions on `system`.
@@ -165,6 +198,7 @@ impl LegacyWeb {
             system,
             advertise: RwLock::new(config.advertise.clone()),
             config,
+            open: AtomicUsize::new(0),
         });
         let router = Router::new()
             .route("/getaddr", get(lbs::getaddr).options(lbs::preflight))
@@ -190,8 +224,16 @@ impl LegacyWeb {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
+        self.serve_counted(io, peer, None).await
+    }
+
+    /// [`LegacyWeb::serve_stream`], with the slot the connection holds.
+    async fn serve_counted<S>(&self, io: S, peer: String, slot: Option<Arc<Slot>>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let router = self.router.clone();
-        let tag = Peer(peer.clone());
+        let tag = Peer(peer.clone(), slot);
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(tag.clone());
@@ -261,19 +303,30 @@ impl LegacyWeb {
                         continue;
                     }
                 };
+                let Some(slot) = Slot::take(&web.endpoint) else {
+                    log::warn!(
+                        "legacy web: {peer} refused: {} connections are open (max_connections)",
+                        web.endpoint.config.max_connections
+                    );
+                    drop(stream);
+                    continue;
+                };
+                let slot = Some(Arc::new(slot));
                 let _ = stream.set_nodelay(true);
                 let web = web.clone();
                 let tls = tls.clone();
                 tokio::spawn(async move {
                     match tls {
-                        None => web.serve_stream(stream, peer.to_string()).await,
+                        None => web.serve_counted(stream, peer.to_string(), slot).await,
                         Some(acceptor) => {
                             let handshake = tokio::time::timeout(
                                 web.endpoint.config.http_timeout,
                                 acceptor.accept(stream),
                             );
                             match handshake.await {
-                                Ok(Ok(s)) => web.serve_stream(s, format!("{peer} (TLS)")).await,
+                                Ok(Ok(s)) => {
+                                    web.serve_counted(s, format!("{peer} (TLS)"), slot).await
+                                }
                                 Ok(Err(e)) => {
                                     log::warn!("legacy web {peer}: TLS handshake failed: {e}")
                                 }
@@ -319,7 +372,7 @@ async fn upgrade(
     peer: Option<axum::Extension<Peer>>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
-    let peer = peer.map(|p| p.0 .0).unwrap_or_else(|| "?".into());
+    let (peer, slot) = peer.map_or(("?".into(), None), |p| (p.0 .0, p.0 .1));
     let Ok(ws) = ws else {
         return (
             StatusCode::NOT_FOUND,
@@ -336,5 +389,9 @@ async fn upgrade(
             let peer = peer.clone();
             move |e| log::warn!("legacy web {peer}: WebSocket upgrade failed: {e}")
         })
-        .on_upgrade(move |socket| connection::run(socket, endpoint, peer))
+        .on_upgrade(move |socket| async move {
+            // The socket keeps the connection's slot until it closes.
+            let _slot = slot;
+            connection::run(socket, endpoint, peer).await
+        })
 }
