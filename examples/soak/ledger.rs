@@ -373,7 +373,11 @@ impl fmt::Display for Verdict {
             "sends without a success answer (may arrive at most once): {}, of which arrived {}",
             self.unknown, self.unknown_delivered
         )?;
-        write!(f, "channel messages emitted twice: {}", self.channel_duplicates)?;
+        write!(
+            f,
+            "channel messages emitted twice: {}",
+            self.channel_duplicates
+        )?;
         for e in &self.examples {
             write!(f, "\n  {e}")?;
         }

@@ -22,13 +22,15 @@
 //! second it cuts a random link (both sockets closed at once), stalls one for 0.2–6 s and then
 //! restores it (nothing is forwarded meanwhile, as on a frozen network: short stalls are ridden
 //! out, longer ones make the client give the link up and resume on a new one), or has a second
-//! instance of a random user log in, which kicks the first (remote login). At a quarter of the
+//! instance of a random user log in, which kicks the first (remote login). At a sixth of the
 //! run the server process is killed (SIGKILL) and a new one started on a new port behind the
 //! same proxy address; every client finds its way back by itself.
 //!
 //! **The end.** The workload and the faults stop, every user makes sure it is logged in, and the
 //! run waits (up to 60 s) until every send has its answer and every message that must arrive
-//! has. Then the server's memory is read and the checker runs.
+//! has. The clients then stay logged in and quiet for 35 s (a presence grace and more, so that
+//! sessions of links given up during the faults have expired); then the server's memory is read
+//! and the checker runs.
 //!
 //! **What the checker proves.** Messages carry `(sender, receiver, seq)` in their text; senders
 //! record every answer, receiving clients every message they emit.
@@ -46,8 +48,8 @@
 //!   that was not sent, or for another user, or under another sender's name.
 //! - No client emitted the same channel message twice.
 //! - The server's resident memory (`VmRSS`) at the end is within 10 % of its level after
-//!   warm-up (read after the restart, once the new process has carried the load for a while:
-//!   `max(15 s, duration / 10)`); its peak (`VmHWM`) is reported.
+//!   warm-up (read after the restart, once the new process has carried the load for
+//!   `max(30 s, duration / 3)`); its peak (`VmHWM`, the highest of both processes) is reported.
 //!
 //! Any loss, duplicate, reorder, stray message or memory growth over 10 % makes the exit status
 //! 1, after a summary saying what was found.
@@ -77,6 +79,9 @@ struct Options {
     seed: u64,
     server_bin: Option<PathBuf>,
 }
+
+/// How long the settled clients stay quiet before the last memory reading.
+const QUIET: Duration = Duration::from_secs(35);
 
 const USAGE: &str = "usage: soak [--duration SECS] [--clients N] [--rate ACTIONS_PER_S] \
 [--faults PER_S] [--seed N] [--server-bin PATH]";
@@ -179,7 +184,8 @@ async fn drive_faults(
             }
         } else if proxy.stall(link) {
             faults.stalls.fetch_add(1, Ordering::Relaxed);
-            let stall = Duration::from_millis(200) + rng.duration_below(Duration::from_millis(5800));
+            let stall =
+                Duration::from_millis(200) + rng.duration_below(Duration::from_millis(5800));
             let proxy = proxy.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(stall).await;
@@ -244,8 +250,12 @@ fn main() {
 async fn soak(o: Options) -> i32 {
     let binary = o.server_bin.clone().unwrap_or_else(server_binary);
     let duration = Duration::from_secs(o.duration);
-    let restart_at = duration / 4;
-    let baseline_at = (restart_at + (duration / 10).max(Duration::from_secs(15))).min(duration);
+    // The restart once every user has logged in; the baseline once the new process has carried
+    // the load for a third of the run, and for a presence grace and a channel history window
+    // (30 s) at least: its resident memory climbs for the first minutes under load (buffers and
+    // tables reach their working size) before it levels off.
+    let restart_at = duration / 6;
+    let baseline_at = (restart_at + (duration / 3).max(Duration::from_secs(30))).min(duration);
     println!(
         "soak: {} clients ({} legacy), {} actions/s, {} faults/s, seed {}, {} s; server restart \
          at {} s, memory baseline at {} s{}",
@@ -315,7 +325,10 @@ async fn soak(o: Options) -> i32 {
             server = Some(fresh);
             ledger.set_epoch(AFTER_RESTART);
             faults.restarts.fetch_add(1, Ordering::Relaxed);
-            println!("[{:>6.1}s] server restarted (killed, new process)", now.as_secs_f64());
+            println!(
+                "[{:>6.1}s] server restarted (killed, new process)",
+                now.as_secs_f64()
+            );
         }
         if baseline.is_none() && now >= baseline_at {
             let m = memory(&server);
@@ -373,8 +386,16 @@ async fn soak(o: Options) -> i32 {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    // Let the last acknowledgements and pings pass, then read the memory of the quiet server.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let settle_time = drain_start.elapsed();
+    // The clients stay logged in and quiet for a presence grace (30 s) and a little more, so
+    // that the sessions of links given up during the faults have expired; then the memory of
+    // the quiet server is read.
+    println!(
+        "[{:>6.1}s] settled; quiet for {} s before the last memory reading",
+        started.elapsed().as_secs_f64(),
+        QUIET.as_secs()
+    );
+    tokio::time::sleep(QUIET).await;
     let end = memory(&server);
     peak_kib = peak_kib.max(end.peak_kib);
     progress(started, &ledger, &faults, &proxy, &world, end);
@@ -391,9 +412,11 @@ async fn soak(o: Options) -> i32 {
     println!();
     println!("==== soak summary ====");
     println!(
-        "duration {} s of workload (+{:.1} s to settle), {} clients ({} legacy), seed {}",
+        "duration {} s of workload (then {:.1} s until every answer and message was in, and {} s \
+         quiet), {} clients ({} legacy), seed {}",
         o.duration,
-        drain_start.elapsed().as_secs_f64(),
+        settle_time.as_secs_f64(),
+        QUIET.as_secs(),
         o.clients,
         o.clients / 2,
         o.seed

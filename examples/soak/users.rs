@@ -68,7 +68,9 @@ impl World {
             stop: AtomicBool::new(false),
             kicks: (0..users).map(|_| AtomicBool::new(false)).collect(),
             settled: AtomicUsize::new(0),
-            doing: (0..users).map(|_| AtomicU8::new(Doing::Waiting as u8)).collect(),
+            doing: (0..users)
+                .map(|_| AtomicU8::new(Doing::Waiting as u8))
+                .collect(),
             next_instance: AtomicU64::new(1),
         }
     }
