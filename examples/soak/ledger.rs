@@ -384,3 +384,96 @@ impl fmt::Display for Verdict {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger_with(answer: Answer, epoch: u8) -> Ledger {
+        let ledger = Ledger::default();
+        ledger.set_epoch(epoch);
+        ledger.peer_sending(1, 2, 1);
+        ledger.peer_answered(1, 2, 1, answer);
+        ledger
+    }
+
+    #[test]
+    fn an_acknowledged_message_must_arrive_exactly_once() {
+        let lost = ledger_with(Answer::Received, BEFORE_RESTART);
+        assert_eq!(lost.check().losses, 1);
+        assert!(!lost.check().clean());
+
+        let once = ledger_with(Answer::Received, BEFORE_RESTART);
+        once.peer_received(10, 2, "u1", &peer_text(1, 2, 1));
+        assert!(once.check().clean(), "{}", once.check());
+
+        once.peer_received(11, 2, "u1", &peer_text(1, 2, 1));
+        let v = once.check();
+        assert_eq!((v.duplicates, v.losses), (1, 0));
+    }
+
+    #[test]
+    fn a_message_cached_by_the_killed_process_may_be_lost_but_not_one_cached_after() {
+        let before = ledger_with(Answer::Cached, BEFORE_RESTART);
+        let v = before.check();
+        assert!(v.clean(), "{v}");
+        assert_eq!((v.cached_before_restart, v.cached_lost_in_restart), (1, 1));
+
+        let after = ledger_with(Answer::LegacySuccess, AFTER_RESTART);
+        assert_eq!(after.check().losses, 1);
+    }
+
+    #[test]
+    fn an_unanswered_send_may_arrive_once_but_not_twice() {
+        let ledger = ledger_with(Answer::Timeout, AFTER_RESTART);
+        assert!(ledger.check().clean());
+        ledger.peer_received(10, 2, "u1", &peer_text(1, 2, 1));
+        assert!(ledger.check().clean());
+        assert_eq!(ledger.check().unknown_delivered, 1);
+        ledger.peer_received(10, 2, "u1", &peer_text(1, 2, 1));
+        assert_eq!(ledger.check().duplicates, 1);
+    }
+
+    #[test]
+    fn order_is_judged_per_receiving_instance() {
+        let ledger = Ledger::default();
+        for seq in 1..=3 {
+            ledger.peer_sending(1, 2, seq);
+            ledger.peer_answered(1, 2, seq, Answer::Received);
+        }
+        // Instance 10 was kicked after seq 2; its receipts may be recorded after instance 11's.
+        ledger.peer_received(11, 2, "u1", &peer_text(1, 2, 3));
+        ledger.peer_received(10, 2, "u1", &peer_text(1, 2, 1));
+        ledger.peer_received(10, 2, "u1", &peer_text(1, 2, 2));
+        assert!(ledger.check().clean(), "{}", ledger.check());
+
+        let swapped = Ledger::default();
+        for seq in 1..=2 {
+            swapped.peer_sending(1, 2, seq);
+            swapped.peer_answered(1, 2, seq, Answer::Received);
+        }
+        swapped.peer_received(10, 2, "u1", &peer_text(1, 2, 2));
+        swapped.peer_received(10, 2, "u1", &peer_text(1, 2, 1));
+        assert_eq!(swapped.check().reorders, 1);
+    }
+
+    #[test]
+    fn stray_and_twice_emitted_messages_are_findings() {
+        let ledger = Ledger::default();
+        ledger.peer_received(10, 2, "u1", &peer_text(1, 2, 7));
+        assert_eq!(ledger.check().phantoms, 1);
+
+        let misrouted = Ledger::default();
+        misrouted.peer_received(10, 3, "u1", &peer_text(1, 2, 1));
+        misrouted.peer_received(10, 3, "u9", &peer_text(1, 3, 1));
+        misrouted.peer_received(10, 3, "u1", "hello");
+        assert_eq!(misrouted.check().malformed, 3);
+
+        let channel = Ledger::default();
+        channel.channel_received(10, "u1", &channel_text(1, 5));
+        channel.channel_received(11, "u1", &channel_text(1, 5));
+        assert!(channel.check().clean());
+        channel.channel_received(10, "u1", &channel_text(1, 5));
+        assert_eq!(channel.check().channel_duplicates, 1);
+    }
+}

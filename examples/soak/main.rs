@@ -7,10 +7,10 @@
 //! cargo run --release --example soak -- --duration 1800 --clients 1000 --seed 7
 //! ```
 //!
-//! Options: `--duration SECS` (60; at least the warm-up and a minute, see below) of workload, `--clients N` (1000; every second one a legacy
-//! `Signaling` instance, the others `RtmClient`s), `--rate ACTIONS_PER_S` (600 in total),
-//! `--faults PER_S` (5), `--seed N` (1), `--server-bin PATH` (default: the `sig2rtm-server` of
-//! this build, built when missing).
+//! Options: `--duration SECS` (60) of workload (stretched to the warm-up and a minute, see
+//! below), `--clients N` (1000; every second one a legacy `Signaling` instance, the others
+//! `RtmClient`s), `--rate ACTIONS_PER_S` (600 in total), `--faults PER_S` (5), `--seed N` (1),
+//! `--server-bin PATH` (default: the `sig2rtm-server` of this build, built when missing).
 //!
 //! **What runs.** Every user logs in (spread over the first seconds) and then, at random moments
 //! (a Poisson process of `--rate` actions per second over all users), sends a peer message to one
