@@ -468,13 +468,7 @@ fn attribute_call_ok(
 ) -> bool {
     let checked = check_id("channel id", channel_id)
         .and_then(|()| name.map_or(Ok(()), |(name, value)| check_attribute(name, value)));
-    match checked {
-        Ok(()) => true,
-        Err((code, desc)) => {
-            cx.error(op, code, desc);
-            false
-        }
-    }
+    cx.passes(op, checked)
 }
 
 /// Runs a channel attribute write; a failure is reported through `on_error`.

@@ -80,6 +80,18 @@ impl Cx {
         });
     }
 
+    /// Whether a check (`check_id`, `check_attribute` …) passed; when it did not, reports its
+    /// problem as `on_error(op, code, desc)`.
+    pub(super) fn passes(&self, op: &str, checked: Result<(), (AgoraECode, String)>) -> bool {
+        match checked {
+            Ok(()) => true,
+            Err((code, desc)) => {
+                self.error(op, code, desc);
+                false
+            }
+        }
+    }
+
     /// A log line of the shim, also given to `on_log` (T5).
     pub(super) fn log_info(&self, text: String) {
         log::info!("{text}");

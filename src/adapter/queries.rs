@@ -28,23 +28,12 @@ fn report(cx: &Cx, op: &str, e: &RtmError<AttributeOperationErr>) {
     cx.error(op, t.on_error.unwrap_or(t.code), t.desc);
 }
 
-/// C11: checks an attribute; reports what RTM would refuse and returns false.
-fn attribute_ok(cx: &Cx, op: &str, name: &str, value: Option<&str>) -> bool {
-    match check_attribute(name, value) {
-        Ok(()) => true,
-        Err((code, desc)) => {
-            cx.error(op, code, desc);
-            false
-        }
-    }
-}
-
 /// Q2: `set_attr` → addOrUpdateLocalUserAttributes; an empty value deletes the attribute.
 pub(super) fn set_attr(cx: &mut Cx, name: &str, value: &str) {
     let Some((client, _)) = cx.client_and_account("set_attr") else {
         return;
     };
-    if !attribute_ok(cx, "set_attr", name, Some(value)) {
+    if !cx.passes("set_attr", check_attribute(name, Some(value))) {
         return;
     }
     let k = |cx: &mut Cx, result: Result<(), RtmError<AttributeOperationErr>>| {
@@ -71,7 +60,7 @@ pub(super) fn get_user_attr(cx: &mut Cx, account: Option<&str>, name: &str) {
     let Some((client, me)) = cx.client_and_account(op) else {
         return;
     };
-    if !attribute_ok(cx, op, name, None) {
+    if !cx.passes(op, check_attribute(name, None)) {
         return;
     }
     let account = account.map_or(me, str::to_string);
