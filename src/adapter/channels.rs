@@ -222,9 +222,9 @@ impl Channels {
         if cx.logged_in_client("channel_leave").is_none() {
             return;
         }
-        if let Err((code, desc)) = check_id("channel id", channel_id) {
-            // C11: no channel has an id RTM refuses; say so instead of a silent 602.
-            return cx.error("channel_leave", code, desc);
+        // C11: no channel has an id RTM refuses; say so instead of a silent 602.
+        if !cx.passes("channel_leave", check_id("channel id", channel_id)) {
+            return;
         }
         if !self.joined.contains_key(channel_id) {
             cx.log_warn(format!("channel_leave: not in channel {channel_id:?}"));
@@ -411,9 +411,9 @@ impl Channels {
                 )
             }
         };
-        if let Err((code, desc)) = check_id("account", account) {
-            // C11: an account RTM refuses cannot be in any channel; say so instead of "0".
-            return cx.error("channel_query_user_is_in", code, desc);
+        // C11: an account RTM refuses cannot be in any channel; say so instead of "0".
+        if !cx.passes("channel_query_user_is_in", check_id("account", account)) {
+            return;
         }
         let joined = self.membership(channel_id) == Membership::Joined;
         let who = account.to_string();
