@@ -137,7 +137,7 @@ impl System {
         op: AttributeOp<ChannelAttribute>,
         notify: bool,
     ) -> Result<Reply, Failure> {
-        let now_ms = self.inner.now_ms();
+        let now_ms = self.inner.ms_at(st.now());
         // Every written attribute records its writer and the time.
         let stamp = |mut a: ChannelAttribute| {
             a.last_update_user_id = user.to_string();

@@ -176,6 +176,7 @@ impl System {
     /// 3 s above).
     pub(super) fn member_count_changed(&self, st: &mut State, app_id: &str, channel_id: &str) {
         let config = &self.inner.config;
+        let now = st.now();
         let app = st.app(app_id);
         let generation = app.generation();
         let Some(channel) = app.channels.get_mut(channel_id) else {
@@ -190,7 +191,7 @@ impl System {
             config.member_count_interval
         };
         let wait = match channel.last_count_sent {
-            Some((_, at)) => interval.saturating_sub(at.elapsed()),
+            Some((_, at)) => interval.saturating_sub(now.saturating_duration_since(at)),
             None => std::time::Duration::ZERO,
         };
         if wait.is_zero() {
@@ -227,6 +228,7 @@ impl System {
     }
 
     fn send_member_count(&self, st: &mut State, app_id: &str, channel_id: &str) {
+        let now = st.now();
         let Some(channel) = st.app(app_id).channels.get_mut(channel_id) else {
             return;
         };
@@ -234,7 +236,7 @@ impl System {
         if channel.last_count_sent.is_some_and(|(c, _)| c == count) || count == 0 {
             return;
         }
-        channel.last_count_sent = Some((count, Instant::now()));
+        channel.last_count_sent = Some((count, now));
         let members = channel.member_names();
         for m in members {
             st.send_to_user(
@@ -288,8 +290,10 @@ impl System {
             ));
         };
         // Through the state's links, so that network faults apply.
+        let now = st.now();
         self.fan_out(
             &mut cell.lock(),
+            now,
             from,
             channel_id,
             message,
@@ -300,23 +304,24 @@ impl System {
 
     /// Numbers a channel message, keeps it for members that come back from a link loss, and
     /// sends it to every other member: all under the channel's lock (`hot`), so every member
-    /// gets the channel's messages in the order of their numbers.
+    /// gets the channel's messages in the order of their numbers. `now` is when it was sent.
     pub(super) fn fan_out(
         &self,
         hot: &mut ChannelHot,
+        now: Instant,
         from: &str,
         channel_id: &str,
         message: RtmMessage,
         mut send: impl FnMut(&mut Route, Down),
     ) {
         let seq = self.inner.shared.next_channel_message();
-        let message = message.stamped(self.inner.now_ms(), false);
+        let message = message.stamped(self.inner.ms_at(now), false);
         hot.remember(
             RecentMessage {
                 seq,
                 from: from.to_string(),
                 message: message.clone(),
-                at: Instant::now(),
+                at: now,
             },
             self.inner.config.channel_redelivery_max,
             self.inner.config.channel_redelivery_window,
@@ -351,7 +356,7 @@ impl System {
     ) {
         let keep = self.inner.config.channel_redelivery_max;
         let window = self.inner.config.channel_redelivery_window;
-        let now = Instant::now();
+        let now = st.now();
         let mut frames = Vec::new();
         let Some(app) = st.apps.get(app_id) else {
             return;

@@ -15,6 +15,7 @@ use super::state::PendingReply;
 use super::System;
 use crate::proto::link::{Down, Event, Reply, Request, RequestId, SessionId, StreamSeq, Up};
 use crate::proto::{PeerDelivery, RtmMessage};
+use tokio::time::Instant;
 
 /// The session a message comes from.
 struct Sender {
@@ -121,9 +122,14 @@ impl System {
             if !hot.contains(from) {
                 return Err(message);
             }
-            self.fan_out(&mut hot, from, channel, message, |route, frame| {
-                route.send_best_effort(frame)
-            });
+            self.fan_out(
+                &mut hot,
+                Instant::now(),
+                from,
+                channel,
+                message,
+                |route, frame| route.send_best_effort(frame),
+            );
         }
         sender.binding.route.lock().send_best_effort(Down::Reply {
             id,

@@ -29,7 +29,7 @@ impl System {
         let Some(c) = st.conns.get(&conn) else {
             return;
         };
-        let silent = self.inner.silence(&c.cell);
+        let silent = self.inner.silence_at(&c.cell, st.now());
         let owner = st
             .session_of(conn)
             .filter(|(app, user)| st.conn_of(app, user) == Some(conn));
@@ -70,7 +70,7 @@ impl System {
         let Some(c) = st.conns.get(&conn) else {
             return;
         };
-        c.cell.heard_at(self.inner.stamp());
+        c.cell.heard_at(self.inner.stamp_at(st.now()));
         let Some(session) = c.cell.binding.lock().clone() else {
             return;
         };

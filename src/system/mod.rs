@@ -38,6 +38,12 @@
 //! faults are timers in one deadline queue of the state, served by one task per system: the
 //! number of timer tasks does not grow with the number of links.
 //!
+//! The rules never read a clock: the time of what they handle is set once, when the state lock
+//! is taken for it (a frame's arrival, a timer's deadline), and every rule reads it from the
+//! state. So the rules run in explicit time without a runtime: the unit tests in
+//! `system/tests/` drive presence, the offline cache, channel redelivery, invitation timers
+//! and attribute wipes on the state alone, with their own clock.
+//!
 //! # Concurrency
 //!
 //! The message path takes no system-wide lock. Peer messages, their acknowledgements and
@@ -64,6 +70,8 @@ mod sessions;
 mod state;
 mod stream;
 pub mod tcp;
+#[cfg(test)]
+mod tests;
 mod timers;
 mod tokens;
 
@@ -274,10 +282,15 @@ impl System {
 
     /// Opens a link (used by transports).
     pub(crate) fn connect(&self) -> (LinkEnd, crate::proto::DownReceiver) {
+        self.connect_at(Instant::now())
+    }
+
+    /// Opens a link at `now`.
+    fn connect_at(&self, now: Instant) -> (LinkEnd, crate::proto::DownReceiver) {
         let (tx, rx) = crate::proto::down_channel();
-        let cell = LinkCell::new(self.inner.stamp());
         let config = &self.inner.config;
-        let mut st = self.inner.lock();
+        let mut st = self.inner.lock_at(now);
+        let cell = LinkCell::new(self.inner.stamp_at(st.now()));
         st.next_conn += 1;
         let id = ConnId(st.next_conn);
         st.conns.insert(id, Conn::new(tx, cell.clone()));
@@ -293,7 +306,12 @@ impl System {
     /// The client closes a link: its session, if any, ends as on logout. Like any frame, the
     /// close is lost on a cut link and late on a delayed one.
     pub(crate) fn disconnect(&self, conn: ConnId) {
-        let mut st = self.inner.lock();
+        self.disconnect_at(Instant::now(), conn)
+    }
+
+    /// The client closes a link at `now`.
+    fn disconnect_at(&self, now: Instant, conn: ConnId) {
+        let mut st = self.inner.lock_at(now);
         if !st.passes(conn) {
             return;
         }
@@ -319,12 +337,16 @@ impl System {
     /// Takes one frame from a link: a peer or channel message or an acknowledgement on the fast
     /// path when it can; anything else through the network faults, then to [`System::arrive`].
     pub(crate) fn handle(&self, link: &LinkEnd, up: Up) -> Result<(), LinkClosed> {
-        let up = match self.try_fast(link, up) {
-            Ok(()) => return Ok(()),
-            Err(up) => up,
-        };
-        let conn = link.id;
-        let mut st = self.inner.lock();
+        match self.try_fast(link, up) {
+            Ok(()) => Ok(()),
+            Err(up) => self.handle_at(Instant::now(), link.id, up),
+        }
+    }
+
+    /// Takes one frame from `conn` that reached the system at `now`, under the state lock:
+    /// through the link's network faults, then to [`System::arrive`].
+    fn handle_at(&self, now: Instant, conn: ConnId, up: Up) -> Result<(), LinkClosed> {
+        let mut st = self.inner.lock_at(now);
         let state = &mut *st;
         let Some(c) = state.conns.get_mut(&conn) else {
             return Err(LinkClosed);
@@ -521,26 +543,42 @@ impl System {
 
 impl Inner {
     fn now_ms(&self) -> u64 {
-        self.epoch_ms + self.started.elapsed().as_millis() as u64
+        self.ms_at(Instant::now())
     }
 
-    /// Takes the state lock.
+    /// `at` in milliseconds since the Unix epoch on the system's clock.
+    fn ms_at(&self, at: Instant) -> u64 {
+        self.epoch_ms + at.saturating_duration_since(self.started).as_millis() as u64
+    }
+
+    /// Takes the state lock, for something that happens now.
     fn lock(&self) -> StateGuard<'_> {
+        self.lock_at(Instant::now())
+    }
+
+    /// Takes the state lock, for something that happens at `now` (the rules read the time
+    /// from the state, never from a clock: see [`State::now`]).
+    fn lock_at(&self, now: Instant) -> StateGuard<'_> {
+        let mut guard = self.state.lock();
+        guard.advance_to(now);
         StateGuard {
-            guard: Some(self.state.lock()),
+            guard: Some(guard),
             inner: self,
         }
     }
 
     /// Now, in nanoseconds of tokio time since the system started (for link cells).
     fn stamp(&self) -> u64 {
-        Instant::now()
-            .saturating_duration_since(self.started)
-            .as_nanos() as u64
+        self.stamp_at(Instant::now())
     }
 
-    /// How long a link has been silent.
-    fn silence(&self, cell: &LinkCell) -> Duration {
-        Duration::from_nanos(self.stamp().saturating_sub(cell.last_heard()))
+    /// `at`, in nanoseconds since the system started (for link cells).
+    fn stamp_at(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.started).as_nanos() as u64
+    }
+
+    /// How long a link has been silent at `now`.
+    fn silence_at(&self, cell: &LinkCell, now: Instant) -> Duration {
+        Duration::from_nanos(self.stamp_at(now).saturating_sub(cell.last_heard()))
     }
 }

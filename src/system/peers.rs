@@ -4,7 +4,6 @@ use super::state::{CachedMessage, PendingReply, State};
 use super::System;
 use crate::proto::link::{Event, Failure, Reply, SessionId, StreamSeq};
 use crate::proto::{FailureReason, PeerDelivery, PeerOnlineState, RtmMessage};
-use tokio::time::Instant;
 
 impl System {
     /// Routes a peer message. To a user with a session (connected, or within its presence
@@ -21,7 +20,7 @@ impl System {
         offline: bool,
         waiting: PendingReply,
     ) -> Option<Result<Reply, Failure>> {
-        let now_ms = self.inner.now_ms();
+        let now_ms = self.inner.ms_at(st.now());
         if st.conn_of(app_id, &to).is_some() {
             let message = message.stamped(now_ms, false);
             let event = Event::PeerMessage {
@@ -53,8 +52,8 @@ impl System {
         }
         let cap = self.inner.config.offline_cache_per_user;
         let ttl = self.inner.config.offline_cache_ttl;
+        let now = st.now();
         let queue = st.app(app_id).offline.entry(to).or_default();
-        let now = Instant::now();
         while queue
             .front()
             .is_some_and(|m| now.duration_since(m.kept_at) >= ttl)
@@ -88,7 +87,7 @@ impl System {
         seen: Option<(SessionId, StreamSeq)>,
     ) -> Vec<Event> {
         let ttl = self.inner.config.offline_cache_ttl;
-        let now = Instant::now();
+        let now = st.now();
         st.app(app_id)
             .offline
             .remove(user)

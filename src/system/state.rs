@@ -25,6 +25,21 @@ pub(super) struct State {
     pub timers: super::timers::Timers,
     /// (App ID, user) → a login waiting for the session it kicked out to hand over.
     pub handovers: HashMap<(String, String), Handover>,
+    /// The time of what the state handles now: set when the lock is taken (see
+    /// `Inner::lock_at`), never read from a clock by the rules themselves, so that they can be
+    /// driven in explicit time.
+    pub now: Now,
+}
+
+/// The state's idea of now. Never goes back: a lock taken with an earlier reading of the clock
+/// than the previous holder's keeps the later time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Now(pub Instant);
+
+impl Default for Now {
+    fn default() -> Self {
+        Now(Instant::now())
+    }
 }
 
 /// A login that kicked out a reachable session and waits for that session's client to say
@@ -237,6 +252,18 @@ pub(super) struct Invitation {
 }
 
 impl State {
+    /// The time of what is being handled.
+    pub fn now(&self) -> Instant {
+        self.now.0
+    }
+
+    /// Moves the state's time on to `now` (never back).
+    pub fn advance_to(&mut self, now: Instant) {
+        if now > self.now.0 {
+            self.now = Now(now);
+        }
+    }
+
     /// Pushes a frame down a link, if it is still open. A cut link loses it; a delayed one
     /// delivers it late.
     pub fn send(&self, conn: ConnId, down: Down) {

@@ -11,7 +11,6 @@ use super::state::{CachedMessage, Outgoing, PendingReply, State};
 use super::ConnId;
 use crate::proto::link::{Down, Event, Reply, StreamSeq};
 use crate::proto::PeerDelivery;
-use tokio::time::Instant;
 
 impl State {
     /// Sends an event to whatever session `conn` carries: on its stream, except for channel
@@ -121,6 +120,7 @@ impl State {
     /// were accepted for it, so they are delivered at its next login or resume), answering
     /// their senders `CachedByServer` if they still wait. Other stream events are dropped.
     pub fn stream_to_offline_cache(&mut self, app: &str, user: &str, cap: usize) {
+        let now = self.now();
         let Some(a) = self.apps.get_mut(app) else {
             return;
         };
@@ -129,7 +129,6 @@ impl State {
         };
         let session = u.session;
         let outgoing: Vec<Outgoing> = u.route.lock().stream.unacked.drain(..).collect();
-        let now = Instant::now();
         let mut replies = Vec::new();
         let queue = a.offline.entry(user.to_string()).or_default();
         for o in outgoing {

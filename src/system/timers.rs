@@ -248,7 +248,7 @@ impl System {
     /// Fires every timer due at `now`, then returns when the next one is due (and notes that
     /// the timer task sleeps until then).
     pub(super) fn fire_due(&self, now: Instant) -> Option<Instant> {
-        let mut st = self.inner.lock();
+        let mut st = self.inner.lock_at(now);
         st.timers.sleeping_until = None;
         while let Some(timer) = st.timers.pop_due(now) {
             self.fire(&mut st, timer);
@@ -303,14 +303,15 @@ impl System {
 
     /// Arms `timer` to fire `delay` from now.
     pub(super) fn arm(&self, st: &mut State, delay: std::time::Duration, timer: Timer) {
-        let at = Instant::now().checked_add(delay).unwrap_or_else(far_future);
+        let now = st.now();
+        let at = now.checked_add(delay).unwrap_or_else(|| far_future(now));
         st.timers.arm(at, timer);
     }
 }
 
-/// A deadline past any test or run (for delays too large to add to now).
-fn far_future() -> Instant {
-    Instant::now() + std::time::Duration::from_secs(86_400 * 365 * 30)
+/// A deadline past any test or run (for delays too large to add to `now`).
+fn far_future(now: Instant) -> Instant {
+    now + std::time::Duration::from_secs(86_400 * 365 * 30)
 }
 
 #[cfg(test)]

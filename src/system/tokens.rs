@@ -86,7 +86,7 @@ impl System {
                          for {user}"
                     )));
                 };
-                let now = self.inner.now_ms() / 1000;
+                let now = self.inner.ms_at(st.now()) / 1000;
                 verify_rtm_token(token, app_id, certificate, user, now)
                     .map(|_| ())
                     .map_err(TokenProblem::Refused)
