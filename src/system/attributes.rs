@@ -104,12 +104,18 @@ impl System {
         user: &str,
         op: AttributeOp<RtmAttribute>,
     ) -> Result<Reply, Failure> {
-        let Some(me) = st.app(app_id).users.get_mut(user) else {
+        if !st.app(app_id).users.contains_key(user) {
             return Err(Failure::new(FailureReason::SessionEnded, "session ended"));
-        };
-        me.attributes = apply(&me.attributes, op, MAX_USER_ATTRIBUTES_TOTAL_BYTES)?;
+        }
+        let attributes = apply(
+            st.records.user_attributes(app_id, user),
+            op,
+            MAX_USER_ATTRIBUTES_TOTAL_BYTES,
+        )?;
+        st.records
+            .set_user_attributes(app_id, user, attributes.clone());
         // The client keeps the result, to upload it again after a reconnection.
-        Ok(Reply::UserAttributes(me.attributes.clone()))
+        Ok(Reply::UserAttributes(attributes))
     }
 
     pub(super) fn get_user_attributes(
@@ -119,9 +125,12 @@ impl System {
         of: &str,
         keys: Option<Vec<String>>,
     ) -> Result<Reply, Failure> {
-        match st.app(app_id).users.get(of) {
-            Some(u) => Ok(Reply::UserAttributes(select(&u.attributes, keys))),
-            None => Err(Failure::new(
+        match st.app(app_id).users.contains_key(of) {
+            true => Ok(Reply::UserAttributes(select(
+                st.records.user_attributes(app_id, of),
+                keys,
+            ))),
+            false => Err(Failure::new(
                 FailureReason::UserNotFound,
                 format!("{of} is not online"),
             )),
@@ -151,15 +160,20 @@ impl System {
             }
             other => other,
         };
+        let attributes = apply(
+            st.records.channel_attributes(app_id, &channel_id),
+            op,
+            MAX_CHANNEL_ATTRIBUTES_TOTAL_BYTES,
+        )?;
+        st.records
+            .set_channel_attributes(app_id, &channel_id, attributes.clone());
         let channel = st
             .app(app_id)
             .channels
             .entry(channel_id.clone())
             .or_default();
-        channel.attributes = apply(&channel.attributes, op, MAX_CHANNEL_ATTRIBUTES_TOTAL_BYTES)?;
         let empty = channel.is_empty();
         if notify {
-            let attributes = channel.attributes.clone();
             let members = channel.member_names();
             for m in members {
                 st.send_to_user(
@@ -185,23 +199,21 @@ impl System {
         channel_id: &str,
         keys: Option<Vec<String>>,
     ) -> Reply {
-        let attrs = st
-            .app(app_id)
-            .channels
-            .get(channel_id)
-            .map(|c| select(&c.attributes, keys))
-            .unwrap_or_default();
-        Reply::ChannelAttributes(attrs)
+        Reply::ChannelAttributes(select(
+            st.records.channel_attributes(app_id, channel_id),
+            keys,
+        ))
     }
 
     /// Wipes the attributes of an empty channel once it has stayed empty for the configured time.
     pub(super) fn schedule_attribute_wipe(&self, st: &mut State, app_id: &str, channel_id: &str) {
+        let no_attributes = st.records.channel_attributes(app_id, channel_id).is_empty();
         let app = st.app(app_id);
         let generation = app.generation();
         let Some(channel) = app.channels.get_mut(channel_id) else {
             return;
         };
-        if channel.attributes.is_empty() {
+        if no_attributes {
             // Nothing to keep: forget the channel entirely.
             if channel.is_empty() {
                 app.channels.remove(channel_id);
@@ -234,6 +246,8 @@ impl System {
             .is_some_and(|c| c.is_empty() && c.wipe_generation == Some(generation));
         if due {
             app.channels.remove(channel_id);
+            st.records
+                .set_channel_attributes(app_id, channel_id, Vec::new());
         }
     }
 }

@@ -24,7 +24,8 @@ impl System {
         let generation = app.generation();
         let online = app.users.contains_key(&callee);
         let key = (caller.to_string(), call_id);
-        app.invitations.insert(
+        st.records.put_invitation(
+            app_id,
             key.clone(),
             Invitation {
                 callee: callee.clone(),
@@ -74,8 +75,7 @@ impl System {
             Some(InvitationPhase::Delivered) => LocalInvitationErrCode::PeerNoResponse,
             _ => return,
         };
-        let inv = st.app(app_id).invitations.remove(&key);
-        if let Some(inv) = inv {
+        if let Some(inv) = st.records.take_invitation(app_id, &key) {
             self.fail_local(st, app_id, &key.0, &inv.callee, key.1, code);
         }
     }
@@ -87,10 +87,8 @@ impl System {
         key: &(String, CallId),
         generation: u64,
     ) -> Option<InvitationPhase> {
-        st.apps
-            .get(app_id)?
-            .invitations
-            .get(key)
+        st.records
+            .invitation(app_id, key)
             .filter(|i| i.generation == generation)
             .map(|i| i.phase)
     }
@@ -144,24 +142,20 @@ impl System {
         conn: ConnId,
         after: &mut Vec<(ConnId, Event)>,
     ) {
-        let app = st.app(app_id);
-        let mut waiting: Vec<(&(String, CallId), &mut Invitation)> = app
-            .invitations
-            .iter_mut()
-            .filter(|(_, i)| i.callee == callee && i.phase == InvitationPhase::WaitingForCallee)
-            .collect();
-        waiting.sort_by_key(|(_, i)| i.generation);
-        for ((caller, call_id), inv) in waiting {
-            inv.phase = InvitationPhase::Delivered;
-            after.push((
-                conn,
-                Event::InviteReceived {
-                    caller: caller.clone(),
-                    call_id: *call_id,
-                    content: inv.content.clone(),
-                    channel_id: inv.channel_id.clone(),
-                },
-            ));
+        for key in st.records.waiting_for(app_id, callee) {
+            let Some(inv) = st.records.invitation(app_id, &key) else {
+                continue;
+            };
+            let event = Event::InviteReceived {
+                caller: key.0.clone(),
+                call_id: key.1,
+                content: inv.content.clone(),
+                channel_id: inv.channel_id.clone(),
+            };
+            let generation = inv.generation;
+            st.records
+                .advance_invitation(app_id, &key, InvitationPhase::Delivered, generation);
+            after.push((conn, event));
         }
     }
 
@@ -177,15 +171,15 @@ impl System {
         let app = st.app(app_id);
         let generation = app.generation();
         let key = (caller, call_id);
-        let Some(inv) = app
-            .invitations
-            .get_mut(&key)
-            .filter(|i| i.callee == callee && i.phase == InvitationPhase::Delivered)
-        else {
+        let delivered = st
+            .records
+            .invitation(app_id, &key)
+            .is_some_and(|i| i.callee == callee && i.phase == InvitationPhase::Delivered);
+        if !delivered {
             return;
-        };
-        inv.phase = InvitationPhase::Received;
-        inv.generation = generation;
+        }
+        st.records
+            .advance_invitation(app_id, &key, InvitationPhase::Received, generation);
         st.send_to_user(app_id, &key.0, Event::InviteReceivedByPeer { call_id });
         let expiry = Timer::InvitationExpiry {
             app: app_id.to_string(),
@@ -203,7 +197,7 @@ impl System {
         call_id: CallId,
     ) -> Result<Reply, Failure> {
         let key = (caller.to_string(), call_id);
-        let Some(inv) = st.app(app_id).invitations.remove(&key) else {
+        let Some(inv) = st.records.take_invitation(app_id, &key) else {
             return Err(Failure::new(
                 FailureReason::InvitationEnded,
                 "the invitation has already ended",
@@ -236,14 +230,18 @@ impl System {
         let generation = app.generation();
         let key = (caller, call_id);
         let caller_online = app.users.contains_key(&key.0);
-        let Some(inv) = app.invitations.get_mut(&key).filter(|i| i.callee == callee) else {
+        let found = st
+            .records
+            .invitation(app_id, &key)
+            .is_some_and(|i| i.callee == callee);
+        if !found {
             return Err(Failure::new(
                 FailureReason::InvitationEnded,
                 "the invitation has already ended",
             ));
-        };
+        }
         if !caller_online {
-            app.invitations.remove(&key);
+            st.records.take_invitation(app_id, &key);
             self.fail_remote(
                 st,
                 app_id,
@@ -254,8 +252,8 @@ impl System {
             );
             return Ok(Reply::Done);
         }
-        inv.phase = InvitationPhase::Accepting;
-        inv.generation = generation;
+        st.records
+            .advance_invitation(app_id, &key, InvitationPhase::Accepting, generation);
         st.send_to_user(app_id, &key.0, Event::InviteAccepted { call_id, response });
         let confirmation = Timer::AcceptConfirmation {
             app: app_id.to_string(),
@@ -282,7 +280,7 @@ impl System {
         if self.phase_if_current(st, app_id, key, generation) != Some(phase) {
             return None;
         }
-        st.app(app_id).invitations.remove(key)
+        st.records.take_invitation(app_id, key)
     }
 
     /// A received invitation armed as `generation` got no answer in time: it fails on both sides.
@@ -348,13 +346,12 @@ impl System {
         call_id: CallId,
     ) {
         let key = (caller.to_string(), call_id);
-        let app = st.app(app_id);
-        let accepting = app
-            .invitations
-            .get(&key)
+        let accepting = st
+            .records
+            .invitation(app_id, &key)
             .is_some_and(|i| i.callee == callee && i.phase == InvitationPhase::Accepting);
         if accepting {
-            app.invitations.remove(&key);
+            st.records.take_invitation(app_id, &key);
             st.send_to_user(
                 app_id,
                 &callee,
@@ -378,10 +375,9 @@ impl System {
         after: &mut Vec<(ConnId, Event)>,
     ) -> Result<Reply, Failure> {
         let key = (caller, call_id);
-        let app = st.app(app_id);
-        let found = app
-            .invitations
-            .get(&key)
+        let found = st
+            .records
+            .invitation(app_id, &key)
             .is_some_and(|i| i.callee == callee);
         if !found {
             return Err(Failure::new(
@@ -389,7 +385,7 @@ impl System {
                 "the invitation has already ended",
             ));
         }
-        app.invitations.remove(&key);
+        st.records.take_invitation(app_id, &key);
         // The callee's reply goes first; the caller hears of the refusal after it.
         if let Some(conn) = st.conn_of(app_id, &key.0) {
             after.push((conn, Event::InviteRefused { call_id, response }));

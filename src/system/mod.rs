@@ -65,6 +65,7 @@ mod faults;
 mod invitations;
 mod liveness;
 mod peers;
+mod records;
 mod route;
 mod sessions;
 mod state;
@@ -178,7 +179,13 @@ impl System {
                 .map(|d| d.as_millis() as u64)
                 .unwrap_or(0)
         });
-        let state = State::default();
+        let state = State {
+            records: Box::new(records::MemRecords::new(
+                config.offline_cache_per_user,
+                config.offline_cache_ttl,
+            )),
+            ..State::default()
+        };
         System {
             inner: Arc::new_cyclic(|me| Inner {
                 config,
@@ -267,12 +274,7 @@ impl System {
 
     /// Number of messages the system keeps for `user` of `app_id` while it is offline.
     pub fn offline_messages_for(&self, app_id: &str, user: &str) -> usize {
-        let st = self.inner.lock();
-        st.apps
-            .get(app_id)
-            .and_then(|a| a.offline.get(user))
-            .map(|q| q.len())
-            .unwrap_or(0)
+        self.inner.lock().records.offline_count(app_id, user)
     }
 
     /// Milliseconds since the Unix epoch on the system's clock (follows tokio time).

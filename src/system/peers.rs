@@ -50,28 +50,13 @@ impl System {
                 format!("{to} is offline and offline messaging was not enabled"),
             ));
         }
-        let cap = self.inner.config.offline_cache_per_user;
-        let ttl = self.inner.config.offline_cache_ttl;
-        let now = st.now();
-        let queue = st.app(app_id).offline.entry(to).or_default();
-        while queue
-            .front()
-            .is_some_and(|m| now.duration_since(m.kept_at) >= ttl)
-        {
-            queue.pop_front();
-        }
-        if cap == 0 {
-            return Ok(Reply::PeerSent(PeerDelivery::CachedByServer));
-        }
-        while queue.len() >= cap {
-            queue.pop_front();
-        }
-        queue.push_back(CachedMessage {
+        let kept = CachedMessage {
             from: from.to_string(),
             message: message.stamped(now_ms, true),
-            kept_at: now,
+            kept_at: st.now(),
             origin: None,
-        });
+        };
+        st.records.keep_offline(app_id, &to, kept);
         Ok(Reply::PeerSent(PeerDelivery::CachedByServer))
     }
 
@@ -86,14 +71,10 @@ impl System {
         user: &str,
         seen: Option<(SessionId, StreamSeq)>,
     ) -> Vec<Event> {
-        let ttl = self.inner.config.offline_cache_ttl;
         let now = st.now();
-        st.app(app_id)
-            .offline
-            .remove(user)
-            .unwrap_or_default()
+        st.records
+            .take_offline(app_id, user, now)
             .into_iter()
-            .filter(|m| now.duration_since(m.kept_at) < ttl)
             .filter(|m| match (m.origin, seen) {
                 (Some((session, seq)), Some((s, last))) => session != s || seq > last,
                 _ => true,

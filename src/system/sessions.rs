@@ -220,6 +220,9 @@ impl System {
     ) -> Reply {
         let user = st.new_user(conn, (&app_id, &user_id), token.clone());
         let session = user.session;
+        // A new session starts with no attributes.
+        st.records
+            .set_user_attributes(&app_id, &user_id, Vec::new());
         let app = st.app(&app_id);
         app.users.insert(user_id.clone(), user);
         app.last_token.insert(user_id.clone(), token);
@@ -438,7 +441,8 @@ impl System {
         let mut user = st.new_user(conn, (&app_id, &user_id), token.clone());
         let session = user.session;
         user.resumed_from = Some(old.0);
-        user.attributes = attributes;
+        st.records
+            .set_user_attributes(&app_id, &user_id, attributes);
         user.subscriptions = subscriptions.iter().cloned().collect();
         let app = st.app(&app_id);
         app.users.insert(user_id.clone(), user);
@@ -513,11 +517,14 @@ impl System {
             let _ = self.join(st, app_id, user_id, channel, after);
         }
         let wanted: BTreeSet<String> = subscriptions.into_iter().collect();
+        if !st.app(app_id).users.contains_key(user_id) {
+            return;
+        }
+        st.records.set_user_attributes(app_id, user_id, attributes);
         let app = st.app(app_id);
         let Some(u) = app.users.get_mut(user_id) else {
             return;
         };
-        u.attributes = attributes;
         let dropped: Vec<String> = u.subscriptions.difference(&wanted).cloned().collect();
         let added: Vec<String> = wanted.difference(&u.subscriptions).cloned().collect();
         u.subscriptions = wanted;
@@ -630,12 +637,14 @@ impl System {
                 st.answer_all_pending(app_id, user_id, PeerDelivery::Received)
             }
             // Accepted messages the user never acknowledged wait for its next session.
-            SessionEnd::Kicked(_) | SessionEnd::Expired | SessionEnd::LogoutWhileAway => st
-                .stream_to_offline_cache(app_id, user_id, self.inner.config.offline_cache_per_user),
+            SessionEnd::Kicked(_) | SessionEnd::Expired | SessionEnd::LogoutWhileAway => {
+                st.stream_to_offline_cache(app_id, user_id)
+            }
         }
         let Some(user) = st.app(app_id).users.remove(user_id) else {
             return;
         };
+        st.records.set_user_attributes(app_id, user_id, Vec::new());
         st.shared.routes.remove(app_id, user_id, &user.route);
         for channel in &user.channels {
             self.remove_member(st, app_id, user_id, channel);

@@ -3,8 +3,8 @@
 use super::faults::Faults;
 use super::route::{Binding, ChannelCell, LinkCell, Route, RouteCell, Shared};
 use super::ConnId;
-use crate::proto::link::{CallId, ChannelSeq, Down, Event, RequestId, SessionId, StreamSeq};
-use crate::proto::{ChannelAttribute, RtmAttribute, RtmMessage};
+use crate::proto::link::{ChannelSeq, Down, Event, RequestId, SessionId, StreamSeq};
+use crate::proto::RtmMessage;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -29,6 +29,8 @@ pub(super) struct State {
     /// `Inner::lock_at`), never read from a clock by the rules themselves, so that they can be
     /// driven in explicit time.
     pub now: Now,
+    /// What every node of the system must see alike (see `records.rs`).
+    pub records: Box<dyn super::records::SharedRecords>,
 }
 
 /// The state's idea of now. Never goes back: a lock taken with an earlier reading of the clock
@@ -92,15 +94,12 @@ pub(super) struct App {
     pub auth: AppAuth,
     pub users: HashMap<String, User>,
     pub channels: HashMap<String, Channel>,
-    pub offline: HashMap<String, VecDeque<CachedMessage>>,
     /// user → tokens declared expired by fault injection (`None` stands for "no token").
     pub expired_tokens: HashMap<String, HashSet<Option<String>>>,
     /// user → the token of its latest login, resume or renewal.
     pub last_token: HashMap<String, Option<String>>,
     /// target user → users subscribed to its online state.
     pub watchers: HashMap<String, BTreeSet<String>>,
-    /// (caller, call id) → invitation.
-    pub invitations: HashMap<(String, CallId), Invitation>,
     pub next_generation: u64,
 }
 
@@ -111,11 +110,9 @@ impl App {
             auth,
             users: HashMap::new(),
             channels: HashMap::new(),
-            offline: HashMap::new(),
             expired_tokens: HashMap::new(),
             last_token: HashMap::new(),
             watchers: HashMap::new(),
-            invitations: HashMap::new(),
             next_generation: 0,
         }
     }
@@ -138,7 +135,6 @@ pub(super) struct User {
     /// resume reply was lost is recognised when it tries again.
     pub resumed_from: Option<SessionId>,
     pub token: Option<String>,
-    pub attributes: Vec<RtmAttribute>,
     pub channels: BTreeSet<String>,
     pub subscriptions: BTreeSet<String>,
 }
@@ -197,7 +193,6 @@ pub(super) struct RecentMessage {
 pub(super) struct Channel {
     /// Members and recent messages, behind the lock the fast path takes too.
     pub hot: ChannelCell,
-    pub attributes: Vec<ChannelAttribute>,
     /// Last member count sent to members, and when.
     pub last_count_sent: Option<(u32, Instant)>,
     pub count_update_pending: bool,
@@ -318,7 +313,6 @@ impl State {
             session,
             resumed_from: None,
             token,
-            attributes: Vec::new(),
             channels: BTreeSet::new(),
             subscriptions: BTreeSet::new(),
         }

@@ -119,7 +119,7 @@ impl State {
     /// Moves the peer messages a session never acknowledged to the user's offline cache (they
     /// were accepted for it, so they are delivered at its next login or resume), answering
     /// their senders `CachedByServer` if they still wait. Other stream events are dropped.
-    pub fn stream_to_offline_cache(&mut self, app: &str, user: &str, cap: usize) {
+    pub fn stream_to_offline_cache(&mut self, app: &str, user: &str) {
         let now = self.now();
         let Some(a) = self.apps.get_mut(app) else {
             return;
@@ -130,29 +130,20 @@ impl State {
         let session = u.session;
         let outgoing: Vec<Outgoing> = u.route.lock().stream.unacked.drain(..).collect();
         let mut replies = Vec::new();
-        let queue = a.offline.entry(user.to_string()).or_default();
         for o in outgoing {
             if let Some(r) = o.reply_to {
                 replies.push(r);
             }
             if let Event::PeerMessage { from, message } = o.event {
-                if cap == 0 {
-                    continue;
-                }
-                while queue.len() >= cap {
-                    queue.pop_front();
-                }
                 let message = message.stamped(message.server_received_ts(), true);
-                queue.push_back(CachedMessage {
+                let kept = CachedMessage {
                     from,
                     message,
                     kept_at: now,
                     origin: Some((session, o.seq)),
-                });
+                };
+                self.records.keep_offline(app, user, kept);
             }
-        }
-        if queue.is_empty() {
-            a.offline.remove(user);
         }
         for r in replies {
             self.answer(app, r, PeerDelivery::CachedByServer);
