@@ -237,13 +237,15 @@ impl System {
         channel_id: &str,
         generation: u64,
     ) {
+        let empty_elsewhere = st.records.members_elsewhere(app_id, channel_id).is_empty();
         let Some(app) = st.apps.get_mut(app_id) else {
             return;
         };
-        let due = app
-            .channels
-            .get(channel_id)
-            .is_some_and(|c| c.is_empty() && c.wipe_generation == Some(generation));
+        let due = empty_elsewhere
+            && app
+                .channels
+                .get(channel_id)
+                .is_some_and(|c| c.is_empty() && c.wipe_generation == Some(generation));
         if due {
             app.channels.remove(channel_id);
             st.records

@@ -85,6 +85,7 @@ impl System {
             );
         }
         channel.wipe_generation = None;
+        st.records.member_changed(app_id, &channel_id, user, true);
         for other in others {
             st.send_to_user(
                 app_id,
@@ -155,6 +156,7 @@ impl System {
         if empty {
             shared.channels.remove(app_id, channel_id, &channel.hot);
         }
+        st.records.member_changed(app_id, channel_id, user, false);
         for other in others {
             st.send_to_user(
                 app_id,
@@ -165,6 +167,8 @@ impl System {
                 },
             );
         }
+        // Attributes go only with the channel's last member, wherever it is.
+        let empty = empty && st.records.members_elsewhere(app_id, channel_id).is_empty();
         if empty {
             self.schedule_attribute_wipe(st, app_id, channel_id);
         } else {
@@ -256,13 +260,17 @@ impl System {
         app_id: &str,
         channels: Vec<String>,
     ) -> Reply {
-        let app = st.app(app_id);
+        let (apps, records) = (&st.apps, &st.records);
+        let app = apps.get(app_id);
         Reply::Counts(
             channels
                 .into_iter()
                 .map(|c| {
-                    let n = app.channels.get(&c).map_or(0, |ch| ch.len() as u32);
-                    (c, n)
+                    let here = app
+                        .and_then(|a| a.channels.get(&c))
+                        .map_or(0, |ch| ch.len());
+                    let elsewhere = records.members_elsewhere(app_id, &c).len();
+                    (c, (here + elsewhere) as u32)
                 })
                 .collect(),
         )
@@ -397,6 +405,7 @@ impl System {
         channel_id: &str,
     ) -> Result<Reply, Failure> {
         let cap = self.inner.config.get_members_cap;
+        let elsewhere = st.records.members_elsewhere(app_id, channel_id);
         let app = st.app(app_id);
         let Some(channel) = app.channels.get(channel_id).filter(|c| c.contains(user)) else {
             return Err(Failure::new(
@@ -404,14 +413,16 @@ impl System {
                 format!("{user} is not in channel {channel_id}"),
             ));
         };
-        // Above the cap, the most recently joined members are returned, oldest first.
+        // Above the cap, the most recently joined members are returned, oldest first. (Members
+        // on other nodes count as joined before this node's: their join times are theirs.)
         let mut members: Vec<String> = channel
             .hot
             .lock()
             .members()
             .rev()
-            .take(cap)
             .map(|m| m.user.to_string())
+            .chain(elsewhere.into_iter().rev())
+            .take(cap)
             .collect();
         members.reverse();
         Ok(Reply::Members(members))

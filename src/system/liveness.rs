@@ -91,6 +91,8 @@ impl System {
         if std::mem::replace(&mut u.route.lock().reachable, reachable) == reachable {
             return;
         }
+        let session = u.session;
+        st.records.session_reachable(app, user, session, reachable);
         if !reachable {
             st.answer_all_pending(app, user, crate::proto::PeerDelivery::CachedByServer);
         }

@@ -262,14 +262,18 @@ impl System {
         users
     }
 
-    /// Members of a channel of `app_id`, in the order they joined.
+    /// Members of a channel of `app_id`: those whose sessions this system holds, in the order
+    /// they joined, then those held by other nodes of the same system.
     pub fn channel_members(&self, app_id: &str, channel: &str) -> Vec<String> {
         let st = self.inner.lock();
-        st.apps
+        let mut members = st
+            .apps
             .get(app_id)
             .and_then(|a| a.channels.get(channel))
             .map(|c| c.member_names())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        members.extend(st.records.members_elsewhere(app_id, channel));
+        members
     }
 
     /// Number of messages the system keeps for `user` of `app_id` while it is offline.

@@ -87,12 +87,14 @@ impl System {
     }
 
     pub(super) fn query_online(&self, st: &mut State, app_id: &str, peers: Vec<String>) -> Reply {
-        let app = st.app(app_id);
+        let (apps, records) = (&st.apps, &st.records);
+        let app = apps.get(app_id);
         Reply::Online(
             peers
                 .into_iter()
                 .map(|p| {
-                    let online = app.users.contains_key(&p);
+                    let online = app.is_some_and(|a| a.users.contains_key(&p))
+                        || records.session_elsewhere(app_id, &p).is_some();
                     (p, online)
                 })
                 .collect(),

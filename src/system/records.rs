@@ -1,12 +1,22 @@
 //! The records every node of one RTM system must see alike, behind one interface:
 //! [`SharedRecords`].
 //!
-//! They are the offline cache (messages kept for users who are offline), the user attributes of
-//! online users, channel attributes and the invitations in flight. The rules read and write
-//! them only through this interface, under the state lock, in explicit time. [`MemRecords`]
-//! keeps them in this process: the embedded default and a single server. An engine-backed
+//! Two kinds of record go through it:
+//!
+//! * **Records the system keeps wherever its users are**: the offline cache (messages kept for
+//!   users who are offline), the user attributes of online users, channel attributes and the
+//!   invitations in flight. The rules read and write them only through this interface.
+//! * **The session directory and channel membership.** A node holds its own sessions and
+//!   channel members (links, routes, event streams, the fast path's member lists) and
+//!   *announces* every change of them here: a session started, became reachable or not, ended;
+//!   a member joined or left. It *reads* here the sessions and members other nodes hold, for
+//!   presence (online state, subscriptions) and channel queries (members, counts).
+//!
+//! Everything runs under the state lock, in explicit time. [`MemRecords`] keeps the records in
+//! this process — the embedded default and a single server — where every session is held by the
+//! one node, so its announcements go nowhere and nothing is elsewhere. An engine-backed
 //! implementation, for several nodes, keeps a copy of what its node reads and writes through to
-//! the engine, and enforces the offline cache's limits (200 messages, 7 days) as the engine's
+//! the engine; it enforces the offline cache's limits (200 messages, 7 days) as the engine's
 //! stream limits.
 //!
 //! What stays with the node that holds it, outside this interface: links, each session's route
@@ -14,7 +24,7 @@
 //! recent messages for the fast path, and the timers of the node.
 
 use super::state::{CachedMessage, Invitation, InvitationPhase};
-use crate::proto::link::CallId;
+use crate::proto::link::{CallId, SessionId};
 use crate::proto::{ChannelAttribute, RtmAttribute};
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -22,6 +32,14 @@ use tokio::time::Instant;
 
 /// An invitation's key: its caller and the caller's call id.
 pub(super) type InvitationKey = (String, CallId);
+
+/// A session another node holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SessionElsewhere {
+    pub session: SessionId,
+    /// False once its link has been silent for the unreachable time.
+    pub reachable: bool,
+}
 
 /// The records every node must see alike (see the module docs). Keys are an App ID plus a
 /// user, channel or invitation key; an empty list stands for "none".
@@ -65,6 +83,20 @@ pub(super) trait SharedRecords: Send {
     fn take_invitation(&mut self, app: &str, key: &InvitationKey) -> Option<Invitation>;
     /// The invitations waiting for `callee` to come online, oldest first.
     fn waiting_for(&self, app: &str, callee: &str) -> Vec<InvitationKey>;
+
+    /// This node holds a new session of `user` (a login, or a resume after the grace), reachable.
+    fn session_started(&mut self, app: &str, user: &str, session: SessionId);
+    /// A session this node holds became reachable or unreachable.
+    fn session_reachable(&mut self, app: &str, user: &str, session: SessionId, reachable: bool);
+    /// A session this node held ended.
+    fn session_ended(&mut self, app: &str, user: &str, session: SessionId);
+    /// The session of `user` another node holds, if any.
+    fn session_elsewhere(&self, app: &str, user: &str) -> Option<SessionElsewhere>;
+
+    /// A user whose session this node holds joined (`true`) or left `channel`.
+    fn member_changed(&mut self, app: &str, channel: &str, user: &str, joined: bool);
+    /// The members of `channel` whose sessions other nodes hold, in the order they joined.
+    fn members_elsewhere(&self, app: &str, channel: &str) -> Vec<String>;
 }
 
 /// The records of one process (see [`SharedRecords`]).
@@ -216,6 +248,24 @@ impl SharedRecords for MemRecords {
             .collect();
         waiting.sort_by_key(|(_, i)| i.generation);
         waiting.into_iter().map(|(k, _)| k.clone()).collect()
+    }
+
+    // One process holds every session: announcements go nowhere, nothing is elsewhere.
+
+    fn session_started(&mut self, _app: &str, _user: &str, _session: SessionId) {}
+
+    fn session_reachable(&mut self, _app: &str, _user: &str, _session: SessionId, _on: bool) {}
+
+    fn session_ended(&mut self, _app: &str, _user: &str, _session: SessionId) {}
+
+    fn session_elsewhere(&self, _app: &str, _user: &str) -> Option<SessionElsewhere> {
+        None
+    }
+
+    fn member_changed(&mut self, _app: &str, _channel: &str, _user: &str, _joined: bool) {}
+
+    fn members_elsewhere(&self, _app: &str, _channel: &str) -> Vec<String> {
+        Vec::new()
     }
 }
 

@@ -223,6 +223,7 @@ impl System {
         // A new session starts with no attributes.
         st.records
             .set_user_attributes(&app_id, &user_id, Vec::new());
+        st.records.session_started(&app_id, &user_id, session);
         let app = st.app(&app_id);
         app.users.insert(user_id.clone(), user);
         app.last_token.insert(user_id.clone(), token);
@@ -405,6 +406,8 @@ impl System {
             st.send(conn, frame);
         }
         if !was_reachable {
+            st.records
+                .session_reachable(&app_id, &user_id, now_session, true);
             self.notify_watchers(st, &app_id, &user_id, PeerOnlineState::Online);
         }
         // Align the session with what the client believes (a request lost with the old link
@@ -443,6 +446,7 @@ impl System {
         user.resumed_from = Some(old.0);
         st.records
             .set_user_attributes(&app_id, &user_id, attributes);
+        st.records.session_started(&app_id, &user_id, session);
         user.subscriptions = subscriptions.iter().cloned().collect();
         let app = st.app(&app_id);
         app.users.insert(user_id.clone(), user);
@@ -649,6 +653,8 @@ impl System {
         for channel in &user.channels {
             self.remove_member(st, app_id, user_id, channel);
         }
+        // Announced once it has left its channels, as its channels' members see it.
+        st.records.session_ended(app_id, user_id, user.session);
         let app = st.app(app_id);
         for target in &user.subscriptions {
             if let Some(w) = app.watchers.get_mut(target) {

@@ -276,10 +276,17 @@ impl State {
     /// A user's online state as its subscribers see it.
     pub fn peer_state(&self, app: &str, user: &str) -> crate::proto::PeerOnlineState {
         use crate::proto::PeerOnlineState;
-        match self.apps.get(app).and_then(|a| a.users.get(user)) {
+        let reachable = match self.apps.get(app).and_then(|a| a.users.get(user)) {
+            Some(u) => Some(u.reachable()),
+            None => self
+                .records
+                .session_elsewhere(app, user)
+                .map(|s| s.reachable),
+        };
+        match reachable {
             None => PeerOnlineState::Offline,
-            Some(u) if u.reachable() => PeerOnlineState::Online,
-            Some(_) => PeerOnlineState::Unreachable,
+            Some(true) => PeerOnlineState::Online,
+            Some(false) => PeerOnlineState::Unreachable,
         }
     }
 

@@ -5,6 +5,7 @@
 //! pings every second and acknowledges its stream; a silent one (its network cut) does neither.
 
 mod attributes;
+mod directory;
 mod invitations;
 mod offline;
 mod presence;
