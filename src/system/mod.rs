@@ -44,6 +44,15 @@
 //! `system/tests/` drive presence, the offline cache, channel redelivery, invitation timers
 //! and attribute wipes on the state alone, with their own clock.
 //!
+//! # What other nodes would see
+//!
+//! The offline cache, user and channel attributes and invitations are kept through one
+//! interface (`records.rs`), and the node announces there every change of its sessions (start,
+//! reachability, end) and channel members (join, leave), and reads there the sessions and
+//! members held elsewhere for presence and channel queries. In one process the records are
+//! in memory and nothing is elsewhere; the same interface is where a system spread over
+//! several server processes keeps them in a shared engine.
+//!
 //! # Concurrency
 //!
 //! The message path takes no system-wide lock. Peer messages, their acknowledgements and
