@@ -65,6 +65,13 @@
 //! session being set up or moved to a new link, a frame from a link that was cut or delayed).
 //! Fault injection acts on the links it names only: frames to a cut or delayed link go through
 //! that link's faults on either path, and other links keep the fast path.
+//!
+//! Frames the rules send go into their link's queue at once, with the state lock held (the
+//! queue never blocks: the transport's task drains it), rather than being collected and sent
+//! once the lock is let go. A stream frame has to be written under its session's route lock,
+//! in the order of its number, because the fast path writes to the same streams: frames held
+//! back until after the state lock let a fast-path frame with a higher number overtake one with
+//! a lower number, and the client dropped the lower one as already seen.
 
 mod attributes;
 mod channels;
