@@ -129,6 +129,15 @@ impl MemRecords {
         self.apps.get(app)
     }
 
+    /// The app's records to change; made if `make` (a removal needs none).
+    fn records_for(&mut self, app: &str, make: bool) -> Option<&mut AppRecords> {
+        if make {
+            Some(self.app_mut(app))
+        } else {
+            self.apps.get_mut(app)
+        }
+    }
+
     fn app_mut(&mut self, app: &str) -> &mut AppRecords {
         if !self.apps.contains_key(app) {
             self.apps.insert(app.to_string(), AppRecords::default());
@@ -188,8 +197,9 @@ impl SharedRecords for MemRecords {
     }
 
     fn set_user_attributes(&mut self, app: &str, user: &str, attributes: Vec<RtmAttribute>) {
-        let records = self.app_mut(app);
-        put_or_remove(&mut records.user_attributes, user, attributes);
+        if let Some(records) = self.records_for(app, !attributes.is_empty()) {
+            put_or_remove(&mut records.user_attributes, user, attributes);
+        }
     }
 
     fn channel_attributes(&self, app: &str, channel: &str) -> &[ChannelAttribute] {
@@ -204,8 +214,9 @@ impl SharedRecords for MemRecords {
         channel: &str,
         attributes: Vec<ChannelAttribute>,
     ) {
-        let records = self.app_mut(app);
-        put_or_remove(&mut records.channel_attributes, channel, attributes);
+        if let Some(records) = self.records_for(app, !attributes.is_empty()) {
+            put_or_remove(&mut records.channel_attributes, channel, attributes);
+        }
     }
 
     fn invitation(&self, app: &str, key: &InvitationKey) -> Option<&Invitation> {

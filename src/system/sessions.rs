@@ -220,9 +220,6 @@ impl System {
     ) -> Reply {
         let user = st.new_user(conn, (&app_id, &user_id), token.clone());
         let session = user.session;
-        // A new session starts with no attributes.
-        st.records
-            .set_user_attributes(&app_id, &user_id, Vec::new());
         st.records.session_started(&app_id, &user_id, session);
         let app = st.app(&app_id);
         app.users.insert(user_id.clone(), user);
