@@ -1391,3 +1391,23 @@ fn messages_racing_a_remote_login_reach_one_device_each() {
         }
     });
 }
+
+/// One driver task per client: an idle logged-in client runs exactly one task (no reader per
+/// link, supervisor or timer tasks besides it), and none once logged out.
+#[tokio::test(start_paused = true)]
+async fn a_logged_in_idle_client_runs_one_task() {
+    let system = System::new(SystemConfig::default());
+    let metrics = tokio::runtime::Handle::current().metrics();
+    // A first client, so that the system's own timer task runs before counting.
+    let (_first, _first_events) = logged_in(&system, "first").await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let before = metrics.num_alive_tasks();
+    let (idle, _events) = logged_in(&system, "idle").await;
+    // Pings go back and forth for a while.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(idle.connection_state(), State::Connected);
+    assert_eq!(metrics.num_alive_tasks(), before + 1);
+    idle.logout().await.unwrap();
+    settle().await;
+    assert_eq!(metrics.num_alive_tasks(), before);
+}

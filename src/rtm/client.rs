@@ -18,14 +18,14 @@ use super::limits::{
     Budget, RateLimiter, MAX_MEMBER_COUNT_CHANNELS, MAX_QUERY_PEERS, MAX_SUBSCRIBED_PEERS,
 };
 use super::message::{check_end_call_text, PeerDelivery, RtmMessage, SendMessageOptions};
+use super::session::{Logout, Session};
 use crate::proto::link::{
     AttributeOp, ChannelSeq, Down, Event, Failure, Notice, Reply, Request, RequestId,
-    ResumeRequest, SessionId, StreamSeq, Up,
+    ResumeRequest, SessionId, Up,
 };
-use crate::proto::DownReceiver;
 use crate::transport::{Connector, LinkSender};
 use parking_lot::Mutex;
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -96,12 +96,16 @@ impl RtmClientBuilder {
         let connector = self
             .connector
             .unwrap_or_else(crate::embedded::default_connector);
+        let timers = self.config.connection.clone();
         let client = RtmClient {
             inner: Arc::new(ClientInner {
                 app_id: self.app_id,
                 connector,
                 config: self.config.into_shared(),
-                core: Mutex::new(Core::default()),
+                core: Mutex::new(Core {
+                    conn: Session::new(timers),
+                    ..Core::default()
+                }),
                 listeners: Mutex::new(Vec::new()),
                 pending: Mutex::new(Requests::default()),
                 expiry_wake: Arc::new(Notify::new()),
@@ -190,11 +194,8 @@ pub(crate) struct Core {
     pub released: bool,
     pub state: ConnectionState_,
     pub user_id: Option<String>,
-    /// The live link; `None` while it is being replaced.
-    pub(crate) link: Option<Arc<dyn LinkSender>>,
-    /// Tells a link's reader whether its link is still the current one (or the one being
-    /// tried).
-    pub(crate) link_generation: u64,
+    /// The connection state machine: which link is the session's, the stream, the outage.
+    pub(crate) conn: Session<Arc<dyn LinkSender>>,
     pub channels: HashMap<String, Arc<ChannelShared>>,
     pub joined: HashSet<String>,
     pub subscriptions: BTreeSet<String>,
@@ -204,39 +205,22 @@ pub(crate) struct Core {
     /// The session on the system, once logged in.
     pub(crate) session: Option<SessionId>,
     pub(crate) token: Option<String>,
-    /// The last event of the session's stream handled.
-    pub(crate) stream_seen: StreamSeq,
-    /// The last stream position acknowledged to the system.
-    pub(crate) stream_acked: StreamSeq,
     /// Per channel, the last channel message received (or the newest at join time).
     pub(crate) channel_seen: HashMap<String, ChannelSeq>,
     /// The local user attributes, as the system last confirmed them.
     pub(crate) local_attributes: Vec<RtmAttribute>,
     /// The last reported state of each subscribed peer.
     pub(crate) peer_states: HashMap<String, PeerOnlineState>,
-    /// Changes whenever a session starts or ends: a supervisor of an older session stops.
-    pub(crate) epoch: u64,
-    /// Wakes the session's supervisor (link lost, token renewed).
+    /// Wakes the session's driver task (token renewed, session over). Each driver keeps the
+    /// one it was started with; a driver whose notifier is no longer this one stops.
     pub(crate) wake: Arc<Notify>,
-    /// When the system was last heard from on the current link.
-    pub(crate) last_heard: Option<Instant>,
-    /// While the link is down: since when (the last sign of life).
-    pub(crate) down_since: Option<Instant>,
-    /// Counts outages, so a timer set for one does not act on the next.
-    pub(crate) outage: u64,
-    /// Frames of operations started while the link is down, sent in order once it is back.
-    pub(crate) buffered: VecDeque<(Option<RequestId>, Up)>,
-    /// A resume was refused because the token expired; reported once per token while
-    /// RECONNECTING.
-    pub(crate) token_expired: bool,
-    pub(crate) token_expired_reported: bool,
     pub(crate) renew_waiters: Vec<RenewWaiter>,
 }
 
 impl Core {
     /// Logged in, but the link is down and being replaced: operations wait for it.
     pub(crate) fn link_down(&self) -> bool {
-        self.link.is_none()
+        self.conn.is_down()
             && self.session.is_some()
             && matches!(
                 self.state.0,
@@ -257,7 +241,7 @@ impl Core {
             user_id: self.user_id.clone().unwrap_or_default(),
             token: self.token.clone(),
             session: self.session.unwrap_or_default(),
-            seen: self.stream_seen,
+            seen: self.conn.seen(),
             channels,
             attributes: self.local_attributes.clone(),
             subscriptions: self.subscriptions.iter().cloned().collect(),
@@ -491,11 +475,10 @@ impl ClientInner {
         {
             // Never sent if still waiting for the link.
             let mut core = self.core.lock();
-            if !core.buffered.is_empty() {
+            if core.conn.has_buffered() {
                 let expired: HashSet<RequestId, std::hash::BuildHasherDefault<ids::IdHasher>> =
                     expired.into_iter().collect();
-                core.buffered
-                    .retain(|(waiting, _)| waiting.is_none_or(|w| !expired.contains(&w)));
+                core.conn.drop_buffered(|w| expired.contains(&w));
             }
         }
         for entry in answers {
@@ -620,11 +603,11 @@ impl ClientInner {
     pub(crate) fn notice(&self, notice: Notice) {
         let link = {
             let mut core = self.core.lock();
-            match core.link.clone() {
+            match core.conn.link().cloned() {
                 Some(link) => link,
                 None => {
                     if core.link_down() {
-                        core.buffered.push_back((None, Up::Notice(notice)));
+                        core.conn.buffer(None, Up::Notice(notice));
                     }
                     return;
                 }
@@ -664,15 +647,14 @@ impl ClientInner {
         let (tx, rx) = oneshot::channel();
         let link = {
             let mut core = self.core.lock();
-            match core.link.clone() {
+            match core.conn.link().cloned() {
                 Some(link) => {
                     self.pending.lock().insert(id, Pending::new(tx, effect));
                     link
                 }
                 None if core.link_down() => {
                     self.pending.lock().insert(id, Pending::new(tx, effect));
-                    core.buffered
-                        .push_back((Some(id), Up::Request { id, body }));
+                    core.conn.buffer(Some(id), Up::Request { id, body });
                     return Ok((id, rx));
                 }
                 None => return Err(CallError::NotLoggedIn),
@@ -695,21 +677,25 @@ impl ClientInner {
         OpFuture::new(Ok(self.start(body, timeout, effect)), |reply| reply)
     }
 
-    /// Closes the current link; pending requests fail.
+    /// Closes the session's links and stops its driver; pending requests fail, and so do the
+    /// operations that waited for the link.
     pub(crate) fn drop_link(&self) {
-        let link = {
+        let (links, waiting) = {
             let mut core = self.core.lock();
-            core.link_generation += 1;
-            core.link.take()
+            let ended = core.conn.end();
+            let old = std::mem::replace(&mut core.wake, Arc::new(Notify::new()));
+            old.notify_one();
+            ended
         };
-        if let Some(link) = link {
+        drop(waiting);
+        for link in links {
             link.close();
         }
         self.pending.lock().clear();
     }
 
     /// Forgets everything tied to the session (RTM wipes it on logout and abort). Operations
-    /// waiting for the link fail; the session's supervisor stops.
+    /// waiting for the link fail; the session's driver task stops.
     pub(crate) fn clear_session(self: &Arc<Self>) {
         let (ended, waiting, renewals) = {
             let mut core = self.core.lock();
@@ -719,18 +705,13 @@ impl ClientInner {
             core.last_member_count.clear();
             core.session = None;
             core.token = None;
-            core.stream_seen = 0;
-            core.stream_acked = 0;
             core.channel_seen.clear();
             core.local_attributes.clear();
             core.peer_states.clear();
-            core.epoch += 1;
-            core.last_heard = None;
-            core.down_since = None;
-            core.token_expired = false;
-            core.token_expired_reported = false;
-            let waiting: Vec<RequestId> =
-                core.buffered.drain(..).filter_map(|(id, _)| id).collect();
+            let (links, waiting) = core.conn.end();
+            let old = std::mem::replace(&mut core.wake, Arc::new(Notify::new()));
+            old.notify_one();
+            drop(links);
             let renewals = std::mem::take(&mut core.renew_waiters);
             (core.invitations.end_all(), waiting, renewals)
         };
@@ -746,48 +727,8 @@ impl ClientInner {
         }
     }
 
-    pub(crate) fn spawn_reader(self: &Arc<Self>, generation: u64, mut rx: DownReceiver) {
-        let weak: Weak<ClientInner> = Arc::downgrade(self);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let Some(inner) = weak.upgrade() else { return };
-                // Handle everything that is already waiting in one go. Peer messages are
-                // acknowledged at once (their senders wait for it); other stream events with the
-                // next ping.
-                let mut next = Some(first);
-                let mut urgent = false;
-                // One clock read per batch: every frame of it has arrived by now.
-                let heard = Instant::now();
-                while let Some(down) = next {
-                    {
-                        let mut core = inner.core.lock();
-                        if core.link_generation != generation {
-                            return;
-                        }
-                        core.last_heard = Some(heard);
-                    }
-                    urgent |= matches!(
-                        down,
-                        Down::Stream {
-                            event: Event::PeerMessage { .. },
-                            ..
-                        }
-                    );
-                    inner.on_down(down);
-                    next = rx.try_recv();
-                }
-                if urgent {
-                    inner.ack(generation);
-                }
-            }
-            if let Some(inner) = weak.upgrade() {
-                inner.on_link_closed(generation);
-            }
-        });
-    }
-
-    /// Handles one frame.
-    fn on_down(self: &Arc<Self>, down: Down) {
+    /// Handles one frame the session handed on.
+    pub(crate) fn on_down(self: &Arc<Self>, down: Down) {
         match down {
             Down::Reply { id, result } => {
                 let pending = self.pending.lock().remove(&id);
@@ -799,59 +740,18 @@ impl ClientInner {
                 }
             }
             Down::Event(event) => self.on_event(event),
-            Down::Stream { seq, event } => {
-                // Replayed after a reconnection: what was already handled is skipped.
-                let fresh = {
-                    let mut core = self.core.lock();
-                    let fresh = seq > core.stream_seen;
-                    if fresh {
-                        core.stream_seen = seq;
-                    }
-                    fresh
-                };
-                if fresh {
-                    self.on_event(event);
-                }
-            }
+            // Only the first delivery of a stream event comes this far.
+            Down::Stream { event, .. } => self.on_event(event),
             Down::Pong => {}
         }
     }
 
-    /// Tells the system, on the link of `generation` if it is the live one, how far the
-    /// session's stream was handled (if that is news).
-    pub(crate) fn ack(&self, generation: u64) {
-        let (link, seq) = {
-            let mut core = self.core.lock();
-            if core.link_generation != generation || core.stream_seen == core.stream_acked {
-                return;
-            }
-            let Some(link) = core.link.clone() else {
-                return;
-            };
-            core.stream_acked = core.stream_seen;
-            (link, core.stream_seen)
-        };
-        let _ = link.send(Up::Ack { seq });
-    }
-
-    fn on_link_closed(self: &Arc<Self>, generation: u64) {
-        let state = {
-            let core = self.core.lock();
-            if core.link_generation != generation {
-                return;
-            }
-            core.state.0
-        };
-        log::warn!("RTM client: the link to the RTM system closed");
-        match state {
-            // A login in flight: dropping the link fails it, and `login` reports
-            // (DISCONNECTED, LOGIN_FAILURE) itself.
-            ConnectionState::Connecting => self.drop_link(),
-            // A session: resume it on a new link.
-            ConnectionState::Connected | ConnectionState::Reconnecting => {
-                self.link_lost(generation)
-            }
-            _ => {}
+    /// Tells the system, on the live link, how far the session's stream was handled (if that
+    /// is news).
+    pub(crate) fn ack(&self) {
+        let ack = self.core.lock().conn.ack();
+        if let Some((link, up)) = ack {
+            let _ = link.send(up);
         }
     }
 
@@ -860,8 +760,7 @@ impl ClientInner {
             Event::Kicked(reason) => {
                 // What this client handled is done with; the system moves the rest to the
                 // login that kicked it out (so a message in flight reaches one device only).
-                let generation = self.core.lock().link_generation;
-                self.ack(generation);
+                self.ack();
                 self.drop_link();
                 self.clear_session();
                 let reason = match reason {
@@ -1111,7 +1010,7 @@ impl RtmClient {
                 ));
             }
         };
-        let generation = {
+        let (wake, link_id) = {
             let mut core = inner.core.lock();
             if core.state.0 != ConnectionState::Connecting {
                 // Logged out (or released) while connecting: the login is abandoned.
@@ -1122,17 +1021,27 @@ impl RtmClient {
                     "the login was cancelled by a logout",
                 ));
             }
-            core.link_generation += 1;
-            core.link = Some(Arc::from(link.sender));
-            core.link_generation
+            // The driver of this login (and of the session it starts) gets a notifier of its
+            // own; one of an earlier session sees that it is over.
+            let wake = Arc::new(Notify::new());
+            core.wake = wake.clone();
+            let id = core
+                .conn
+                .open_login(Arc::from(link.sender), deadline.into_std());
+            (wake, id)
         };
-        inner.spawn_reader(generation, link.receiver);
+        tokio::spawn(super::connection::drive(
+            Arc::downgrade(inner),
+            wake,
+            link_id,
+            link.receiver,
+        ));
 
         let user = user_id.to_string();
         let kept_token = (!token.is_empty()).then(|| token.to_string());
         let effect: Effect = Box::new(move |inner, result| {
             if let Ok(reply) = result {
-                let epoch = {
+                {
                     let mut core = inner.core.lock();
                     core.user_id = Some(user);
                     core.session = Some(match reply {
@@ -1140,18 +1049,12 @@ impl RtmClient {
                         _ => 0,
                     });
                     core.token = kept_token;
-                    core.stream_seen = 0;
-                    core.stream_acked = 0;
-                    core.last_heard = Some(Instant::now());
-                    core.epoch += 1;
-                    core.wake = Arc::new(Notify::new());
-                    core.epoch
-                };
+                    core.conn.logged_in(Instant::now().into_std());
+                }
                 inner.set_state(
                     ConnectionState::Connected,
                     ConnectionChangeReason::LoginSuccess,
                 );
-                inner.spawn_supervisor(epoch);
             }
         });
         let request = Request::Login {
@@ -1159,21 +1062,16 @@ impl RtmClient {
             user_id: user_id.to_string(),
             token: (!token.is_empty()).then(|| token.to_string()),
         };
-        // The login waits with a timer of its own rather than the expiry task's: a client that
-        // only logs in and stays idle then never starts an expiry task (it would sleep until
-        // the login deadline, ~700 B per client).
+        // The login's deadline is kept by the session, and its driver answers the login with
+        // TIMEOUT then (removing the request, so a late answer does not log the client in):
+        // a client that only logs in and stays idle never starts an expiry task.
         let reply = inner.start(request, Duration::MAX, Some(effect));
-        let id = reply.request_id();
-        let outcome = match tokio::time::timeout_at(deadline, reply).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                // A late answer must not log the client in after the timeout was reported.
-                if let Some(id) = id {
-                    inner.pending.lock().remove(&id);
-                }
-                Err(CallError::Timeout)
-            }
-        };
+        if let Some(id) = reply.request_id() {
+            inner.core.lock().conn.login_request(id);
+            // The driver looks at the session's deadlines again.
+            inner.core.lock().wake.notify_one();
+        }
+        let outcome = reply.await;
         match outcome {
             Ok(_) => Ok(()),
             // A logout during the login already reported (DISCONNECTED, LOGOUT).
@@ -1227,9 +1125,9 @@ impl RtmClient {
                         user_id: core.user_id.clone().unwrap_or_default(),
                         token: core.token.clone(),
                         session,
-                        seen: core.stream_seen,
+                        seen: core.conn.seen(),
                     });
-                    (core.link.is_some(), farewell)
+                    (core.conn.logout() == Logout::OnLink, farewell)
                 };
                 if live {
                     let _ = inner
@@ -1300,8 +1198,7 @@ impl RtmClient {
             let mut core = inner.core.lock();
             if core.link_down() {
                 core.token = Some(token.to_string());
-                core.token_expired = false;
-                core.token_expired_reported = false;
+                core.conn.token_renewed(Instant::now().into_std());
                 let (tx, rx) = oneshot::channel();
                 core.renew_waiters.push((token.to_string(), tx));
                 core.wake.notify_one();

@@ -1,7 +1,14 @@
 //! The connection state machine after login (spec/rtm-1x.md §2.3 items 4–8): watching the link,
 //! resuming the session on a new link, and what the app is told.
 //!
-//! One supervisor task runs per session (from login until logout, kick or release):
+//! One driver task runs per client, from login until logout, kick or release
+//! ([`drive`]). It owns the receiver of the link it reads and one timer, and calls into the
+//! I/O-free [`Session`](super::session::Session), which decides what happens; the driver does
+//! the I/O the session asks for (sending, opening and closing links) and tells the app. API
+//! calls do not go through the driver: a request is written straight to the session's link on
+//! the caller's thread, under the client lock (or kept by the session while the link is down).
+//! The requests' reply timeouts are counted by the client's expiry task (see
+//! `client::Requests`), not by the driver.
 //!
 //! 1. **Watch.** Every `ping_interval` it pings the system; any frame from the system counts as
 //!    a sign of life. After `link_timeout` of silence — or when the link closes under it — the
@@ -35,37 +42,148 @@
 //! session from a newer login, so there is no kick loop.
 
 use super::attributes::PeerOnlineStatus;
-use super::client::{CallError, ClientInner, Effect, Pending, ReplyResult};
-use super::enums::{ConnectionChangeReason, ConnectionState};
+use super::client::{ClientInner, Effect};
+use super::enums::{ConnectionState, PeerOnlineState};
 use super::error::{RenewTokenErrCode, RtmError};
 use super::events::RtmEvent;
-use crate::proto::link::{Down, Failure, Reply, Request, Up};
-use crate::proto::FailureReason;
-use crate::transport::LinkSender;
+use super::session::{Closed, Incoming, LinkId, Output, PhaseKind};
+use crate::proto::link::{Down, Event, Failure, Request, Up};
+use crate::proto::{DownReceiver, FailureReason};
+use crate::transport::{Link, LinkSender};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// How long a client that logged out while its link was down keeps trying to tell the system:
 /// RTM's presence grace, past which the system has ended the session by itself.
 const FAREWELL_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// What the watch found.
-enum Beat {
-    /// The session is over: stop.
-    Stop,
-    /// The link is fine (a ping went out).
-    Alive,
-    /// The link is gone: resume.
-    Down,
+/// A link being opened for a resume attempt.
+type Opening = Pin<Box<dyn Future<Output = std::io::Result<Link>> + Send>>;
+
+/// What woke the driver.
+enum Step {
+    Frame(LinkId, Option<Down>),
+    Opened(std::io::Result<Link>),
+    Wake,
+    Timer,
 }
 
-/// How a resume attempt went.
-enum Attempt {
-    Back,
-    Failed,
-    Stop,
+/// The now of the session's clock (tokio's, so that paused test time counts).
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
+}
+
+async fn next_frame(reading: &mut Option<(LinkId, DownReceiver)>) -> (LinkId, Option<Down>) {
+    match reading {
+        Some((id, rx)) => (*id, rx.recv().await),
+        None => std::future::pending().await,
+    }
+}
+
+async fn opened(opening: &mut Option<Opening>) -> std::io::Result<Link> {
+    match opening {
+        Some(f) => f.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn timer(at: Option<std::time::Instant>) {
+    match at {
+        // A fresh timer each pass.
+        Some(at) => tokio::time::sleep_until(Instant::from_std(at)).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The client's driver: reads the session's link, keeps its one timer, and runs what the
+/// session asks for, until the session (or the login it was started for) is over.
+pub(crate) async fn drive(
+    weak: Weak<ClientInner>,
+    wake: Arc<Notify>,
+    link: LinkId,
+    receiver: DownReceiver,
+) {
+    let mut reading = Some((link, receiver));
+    // Boxed when used: an idle client's driver carries no room for a link being opened.
+    let mut opening: Option<Opening> = None;
+    loop {
+        let due = {
+            let Some(inner) = weak.upgrade() else { return };
+            let core = inner.core.lock();
+            if !Arc::ptr_eq(&core.wake, &wake) || core.conn.phase() == PhaseKind::Idle {
+                return;
+            }
+            core.conn.poll_timeout()
+        };
+        let step = tokio::select! {
+            biased;
+            (id, down) = next_frame(&mut reading) => Step::Frame(id, down),
+            result = opened(&mut opening) => Step::Opened(result),
+            () = wake.notified() => Step::Wake,
+            () = timer(due) => Step::Timer,
+        };
+        let Some(inner) = weak.upgrade() else { return };
+        match step {
+            Step::Frame(id, Some(first)) => {
+                let heard = now();
+                let mut next = Some(first);
+                // Peer messages are acknowledged at once (their senders wait for it); other
+                // stream events with the next ping.
+                let mut urgent = false;
+                while let Some(down) = next {
+                    urgent |= matches!(
+                        down,
+                        Down::Stream {
+                            event: Event::PeerMessage { .. },
+                            ..
+                        }
+                    );
+                    if !inner.on_frame(&wake, id, down, heard, &mut opening) {
+                        return;
+                    }
+                    next = match &mut reading {
+                        Some((current, rx)) if *current == id => rx.try_recv(),
+                        _ => None,
+                    };
+                }
+                if urgent {
+                    inner.ack();
+                }
+            }
+            Step::Frame(id, None) => {
+                reading = None;
+                let closed = inner.core.lock().conn.on_link_closed(id, now());
+                match closed {
+                    // A login in flight: dropping the link fails it, and `login` reports
+                    // (DISCONNECTED, LOGIN_FAILURE) itself.
+                    Closed::Login => {
+                        log::warn!("RTM client: the link to the RTM system closed");
+                        inner.drop_link();
+                        return;
+                    }
+                    Closed::Down => {
+                        log::info!(
+                            "RTM client: the link to the RTM system closed; resuming on a new link"
+                        );
+                    }
+                    Closed::Nothing => {}
+                }
+            }
+            Step::Opened(result) => {
+                opening = None;
+                if let Some(new) = inner.on_opened(result) {
+                    reading = Some(new);
+                }
+            }
+            Step::Wake => {}
+            Step::Timer => inner.core.lock().conn.handle_timeout(now()),
+        }
+        inner.run_outputs(&mut opening);
+    }
 }
 
 impl ClientInner {
@@ -112,273 +230,178 @@ impl ClientInner {
             }
         });
     }
+}
 
-    /// Starts the supervisor of the session `epoch`.
-    pub(crate) fn spawn_supervisor(self: &Arc<Self>, epoch: u64) {
-        let weak = Arc::downgrade(self);
-        let wake = self.core.lock().wake.clone();
-        tokio::spawn(supervise(weak, wake, epoch));
-    }
-
-    /// Gives up the link of `generation` (silent or closed) and wakes the supervisor. The
-    /// session is kept: requests in flight wait for their timeouts.
-    pub(crate) fn link_lost(&self, generation: u64) {
-        let link = {
+impl ClientInner {
+    /// Hands one frame of `link` to the session and acts on what it means. False when this
+    /// driver's session is over.
+    fn on_frame(
+        self: &Arc<Self>,
+        wake: &Arc<Notify>,
+        link: LinkId,
+        down: Down,
+        heard: std::time::Instant,
+        opening: &mut Option<Opening>,
+    ) -> bool {
+        let incoming = {
             let mut core = self.core.lock();
-            if core.link_generation != generation || core.session.is_none() {
-                return;
+            if !Arc::ptr_eq(&core.wake, wake) {
+                return false;
             }
-            core.link_generation += 1;
-            if core.down_since.is_none() {
-                core.outage += 1;
-                core.down_since = Some(core.last_heard.unwrap_or_else(Instant::now));
+            let incoming = core.conn.on_frame(link, down, heard);
+            if let Incoming::Resumed { session, .. } = &incoming {
+                let session = *session;
+                core.session = Some(session);
+                // What the app started meanwhile goes out now, in order, before any call
+                // made after this lock is released.
+                self.send_now(&mut core);
             }
-            let link = core.link.take();
-            // A link being tried that closes is the attempt's business (it times out).
-            if link.is_some() {
-                core.wake.notify_one();
-            }
-            link
+            incoming
         };
-        if let Some(link) = link {
-            log::info!("RTM client: no sign of life from the RTM system; resuming on a new link");
-            link.abandon();
-        }
-    }
-
-    /// Forgets the link being tried as `generation`, so that nothing it still delivers (or its
-    /// closing) is taken for the session's.
-    fn retire(&self, generation: u64) {
-        let mut core = self.core.lock();
-        if core.link_generation == generation {
-            core.link_generation += 1;
-        }
-    }
-
-    /// Whether the session `epoch` is still on (logged in, not kicked, not released).
-    fn session_is(&self, epoch: u64) -> bool {
-        let core = self.core.lock();
-        self.session_is_locked(&core, epoch)
-    }
-
-    fn heartbeat(&self, epoch: u64) -> Beat {
-        let (link, generation) = {
-            let core = self.core.lock();
-            if !self.session_is_locked(&core, epoch) {
-                return Beat::Stop;
-            }
-            let Some(link) = core.link.clone() else {
-                return Beat::Down;
-            };
-            let silent = core.last_heard.map(|t| t.elapsed()).unwrap_or_default();
-            if silent >= self.config.connection.link_timeout {
-                let generation = core.link_generation;
-                drop(core);
-                self.link_lost(generation);
-                return Beat::Down;
-            }
-            (link, core.link_generation)
-        };
-        self.ack(generation);
-        if link.send(Up::Ping).is_err() {
-            self.link_lost(generation);
-            return Beat::Down;
-        }
-        Beat::Alive
-    }
-
-    fn session_is_locked(&self, core: &super::client::Core, epoch: u64) -> bool {
-        !core.released
-            && core.epoch == epoch
-            && matches!(
-                core.state.0,
-                ConnectionState::Connected | ConnectionState::Reconnecting
-            )
-    }
-
-    /// Reports the outage as (RECONNECTING, INTERRUPTED) when it has lasted
-    /// `interrupted_after` since the last sign of life, unless it is over by then.
-    fn schedule_interruption_report(self: &Arc<Self>, epoch: u64) {
-        let (at, outage) = {
-            let core = self.core.lock();
-            let since = core.down_since.unwrap_or_else(Instant::now);
-            (
-                since + self.config.connection.interrupted_after,
-                core.outage,
-            )
-        };
-        let weak = Arc::downgrade(self);
-        tokio::spawn(async move {
-            tokio::time::sleep_until(at).await;
-            let Some(inner) = weak.upgrade() else { return };
-            let (report, token_expired) = {
-                let mut core = inner.core.lock();
-                let report = inner.session_is_locked(&core, epoch)
-                    && core.outage == outage
-                    && core.down_since.is_some()
-                    && core.state.0 == ConnectionState::Connected;
-                if report {
-                    core.state.0 = ConnectionState::Reconnecting;
+        match incoming {
+            Incoming::Dropped => {}
+            Incoming::Deliver(down) => self.on_down(down),
+            Incoming::Resumed {
+                peers, token, kept, ..
+            } => {
+                if !kept {
+                    log::info!("RTM client: the RTM system started a new session from the resume");
                 }
-                let token_expired = report && core.token_expired && !core.token_expired_reported;
-                if token_expired {
-                    core.token_expired_reported = true;
-                }
-                (report, token_expired)
-            };
-            if report {
-                log::warn!("RTM client: the link has been down for too long; reconnecting");
-                inner.emit(RtmEvent::ConnectionStateChanged {
-                    state: ConnectionState::Reconnecting,
-                    reason: ConnectionChangeReason::Interrupted,
-                });
+                self.run_outputs(opening);
+                self.on_resumed(peers, token);
             }
-            if token_expired {
-                inner.emit(RtmEvent::TokenExpired);
+            Incoming::ResumeRefused { failure, token } => {
+                self.run_outputs(opening);
+                self.on_resume_refused(token, failure);
             }
-        });
+        }
+        true
     }
 
-    /// One attempt to resume the session on a new link.
-    async fn try_resume(self: &Arc<Self>, epoch: u64) -> Attempt {
-        let link = match self.connector.connect().await {
+    /// Sends the frames the session wants sent now, under the client lock (so they keep their
+    /// place before calls made later). A link that refuses one is given up.
+    fn send_now(&self, core: &mut super::client::Core) {
+        while let Some((link, handle, request, frame)) = core.conn.poll_transmit() {
+            let wanted = request.is_none_or(|id| self.pending.lock().contains_key(&id));
+            if wanted && handle.send(frame).is_err() {
+                core.conn.on_send_failed(link, now());
+            }
+        }
+    }
+
+    /// Runs what the session asks for.
+    fn run_outputs(self: &Arc<Self>, opening: &mut Option<Opening>) {
+        loop {
+            let output = {
+                let mut core = self.core.lock();
+                let output = core.conn.poll_output();
+                match output {
+                    Some(Output::Transmit {
+                        link,
+                        handle,
+                        request,
+                        frame,
+                    }) => {
+                        let wanted = request.is_none_or(|id| self.pending.lock().contains_key(&id));
+                        if wanted && handle.send(frame).is_err() {
+                            core.conn.on_send_failed(link, now());
+                        }
+                        continue;
+                    }
+                    Some(Output::State(state, reason)) => {
+                        core.state.0 = state;
+                        Some(Output::State(state, reason))
+                    }
+                    other => other,
+                }
+            };
+            let Some(output) = output else { return };
+            match output {
+                Output::Transmit { .. } => unreachable!("sent above"),
+                Output::Close(link) => link.close(),
+                Output::Abandon(link) => {
+                    log::info!("RTM client: giving up a link to the RTM system");
+                    link.abandon();
+                }
+                Output::Connect => {
+                    let connector = self.connector.clone();
+                    *opening = Some(Box::pin(async move { connector.connect().await }));
+                }
+                Output::State(state, reason) => {
+                    if state == ConnectionState::Reconnecting {
+                        log::warn!("RTM client: the link has been down for too long; reconnecting");
+                    } else {
+                        log::info!("RTM client: reconnected");
+                    }
+                    self.emit(RtmEvent::ConnectionStateChanged { state, reason });
+                }
+                Output::TokenExpired => self.emit(RtmEvent::TokenExpired),
+                Output::LoginTimedOut(id) => {
+                    let entry = self.pending.lock().remove(&id);
+                    if let Some(entry) = entry {
+                        let _ = entry.tx.send(Err(super::client::CallError::Timeout));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A link for a resume attempt opened (or not): the resume request goes out on it.
+    fn on_opened(&self, result: std::io::Result<Link>) -> Option<(LinkId, DownReceiver)> {
+        let link = match result {
             Ok(link) => link,
             Err(e) => {
                 log::info!(
                     "RTM client: cannot reach the {}: {e}",
                     self.connector.describe()
                 );
-                return Attempt::Failed;
+                self.core.lock().conn.connect_failed(now());
+                return None;
             }
         };
         let sender: Arc<dyn LinkSender> = Arc::from(link.sender);
-        let (generation, request, token) = {
+        let refused = {
             let mut core = self.core.lock();
-            if !self.session_is_locked(&core, epoch) || !core.link_down() {
-                let back = self.session_is_locked(&core, epoch) && core.link.is_some();
-                drop(core);
-                sender.close();
-                return if back { Attempt::Back } else { Attempt::Stop };
+            if !core.conn.wants_link() || core.session.is_none() {
+                Some(sender)
+            } else {
+                let request = core.resume_request(&self.app_id);
+                let token = request.token.clone();
+                let id = self.next_request.fetch_add(1, Ordering::Relaxed);
+                let frame = Up::Request {
+                    id,
+                    body: Request::Resume(Box::new(request)),
+                };
+                match core.conn.link_opened(sender, id, frame, token, now()) {
+                    Ok(new) => {
+                        self.send_now(&mut core);
+                        return Some((new, link.receiver));
+                    }
+                    Err(sender) => Some(sender),
+                }
             }
-            core.link_generation += 1;
-            let request = core.resume_request(&self.app_id);
-            let token = request.token.clone();
-            (
-                core.link_generation,
-                Request::Resume(Box::new(request)),
-                token,
-            )
         };
-        self.spawn_reader(generation, link.receiver);
-        let candidate = sender.clone();
-        let used = token.clone();
-        let effect: Effect = Box::new(move |inner, result| {
-            inner.on_resumed(epoch, generation, candidate, used, result)
-        });
-        let id = self.next_request.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        // No deadline in the entry: the attempt's own timeout below counts.
-        self.pending
-            .lock()
-            .insert(id, Pending::new(tx, Some(effect)));
-        if sender.send(Up::Request { id, body: request }).is_err() {
-            self.pending.lock().remove(&id);
-            self.retire(generation);
-            sender.abandon();
-            return Attempt::Failed;
+        if let Some(sender) = refused {
+            sender.close();
         }
-        let timeout = self.config.connection.reconnect_attempt_timeout;
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(Ok(_))) => {
-                let core = self.core.lock();
-                if core.link.is_some() && core.link_generation == generation {
-                    Attempt::Back
-                } else if self.session_is_locked(&core, epoch) {
-                    Attempt::Failed
-                } else {
-                    Attempt::Stop
-                }
-            }
-            Ok(Ok(Err(CallError::Failed(failure)))) => {
-                self.retire(generation);
-                sender.close();
-                self.on_resume_refused(epoch, token, failure)
-            }
-            // The attempt's request was dropped: kicked, logged out or released meanwhile. (Its
-            // entry has no deadline, so no other error comes through the channel.)
-            Ok(Err(_) | Ok(Err(_))) => {
-                self.retire(generation);
-                sender.close();
-                if self.session_is(epoch) {
-                    Attempt::Failed
-                } else {
-                    Attempt::Stop
-                }
-            }
-            Err(_) => {
-                self.pending.lock().remove(&id);
-                self.retire(generation);
-                sender.abandon();
-                Attempt::Failed
-            }
-        }
+        None
     }
 
-    /// The system took the session back on `candidate` (runs on that link's reader, before
-    /// anything the system sent after its answer).
+    /// The system took the session back: what the client does besides the session's part
+    /// (peer states, renewals waiting for the link).
     fn on_resumed(
         self: &Arc<Self>,
-        epoch: u64,
-        generation: u64,
-        candidate: Arc<dyn LinkSender>,
+        peers: Vec<(String, PeerOnlineState)>,
         used_token: Option<String>,
-        result: &ReplyResult,
     ) {
-        let Ok(Reply::Resumed {
-            session,
-            kept,
-            peers,
-        }) = result
-        else {
-            return;
-        };
-        let (back, changed, confirmed, to_renew) = {
+        let (changed, confirmed, to_renew) = {
             let mut core = self.core.lock();
-            if !self.session_is_locked(&core, epoch)
-                || core.link_generation != generation
-                || core.link.is_some()
-            {
-                return;
-            }
-            core.link = Some(candidate.clone());
-            core.session = Some(*session);
-            if !kept {
-                core.stream_seen = 0;
-            }
-            // The system forgot what the resume said was handled.
-            core.stream_acked = core.stream_seen;
-            core.last_heard = Some(Instant::now());
-            core.down_since = None;
-            core.token_expired = false;
-            core.token_expired_reported = false;
-            // What the app started meanwhile goes out now, in order.
-            let buffered = std::mem::take(&mut core.buffered);
-            for (id, frame) in buffered {
-                let wanted = id.is_none_or(|id| self.pending.lock().contains_key(&id));
-                if wanted {
-                    let _ = candidate.send(frame);
-                }
-            }
-            let back = core.state.0 == ConnectionState::Reconnecting;
-            if back {
-                core.state.0 = ConnectionState::Connected;
-            }
             let mut changed = Vec::new();
             for (peer, state) in peers {
-                if core.peer_states.insert(peer.clone(), *state) != Some(*state) {
+                if core.peer_states.insert(peer.clone(), state) != Some(state) {
                     changed.push(PeerOnlineStatus {
-                        peer_id: peer.clone(),
-                        online_state: *state,
+                        peer_id: peer,
+                        online_state: state,
                     });
                 }
             }
@@ -387,17 +410,10 @@ impl ClientInner {
             let (confirmed, to_renew): (Vec<_>, Vec<_>) = std::mem::take(&mut core.renew_waiters)
                 .into_iter()
                 .partition(|(t, _)| Some(t) == used_token.as_ref());
-            (back, changed, confirmed, to_renew)
+            (changed, confirmed, to_renew)
         };
         for (_, waiter) in confirmed {
             let _ = waiter.send(Ok(()));
-        }
-        if back {
-            log::info!("RTM client: reconnected");
-            self.emit(RtmEvent::ConnectionStateChanged {
-                state: ConnectionState::Connected,
-                reason: ConnectionChangeReason::LoginSuccess,
-            });
         }
         if !changed.is_empty() {
             self.emit(RtmEvent::PeersOnlineStatusChanged(changed));
@@ -425,35 +441,26 @@ impl ClientInner {
     }
 
     /// The system refused to resume the session with `token`.
-    fn on_resume_refused(&self, epoch: u64, token: Option<String>, failure: Failure) -> Attempt {
-        if !self.session_is(epoch) {
-            return Attempt::Stop;
-        }
+    fn on_resume_refused(&self, token: Option<String>, failure: Failure) {
         log::info!("RTM client: the RTM system refused to resume the session: {failure:?}");
         let renew_code = match failure.reason {
             FailureReason::TokenExpired => RenewTokenErrCode::TokenExpired,
             FailureReason::InvalidToken => RenewTokenErrCode::InvalidToken,
-            _ => return Attempt::Failed,
+            _ => return,
         };
         let (answered, report) = {
             let mut core = self.core.lock();
             if core.token != token {
                 // Renewed meanwhile: the next attempt uses the new token.
-                return Attempt::Failed;
+                return;
             }
             let (answered, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut core.renew_waiters)
                 .into_iter()
                 .partition(|(t, _)| Some(t) == token.as_ref());
             core.renew_waiters = rest;
-            let mut report = false;
-            if failure.reason == FailureReason::TokenExpired {
-                core.token_expired = true;
-                report =
-                    core.state.0 == ConnectionState::Reconnecting && !core.token_expired_reported;
-                if report {
-                    core.token_expired_reported = true;
-                }
-            }
+            let report = core
+                .conn
+                .token_refused(failure.reason == FailureReason::TokenExpired);
             (answered, report)
         };
         for (_, waiter) in answered {
@@ -461,70 +468,6 @@ impl ClientInner {
         }
         if report {
             self.emit(RtmEvent::TokenExpired);
-        }
-        Attempt::Failed
-    }
-}
-
-/// The session's supervisor: watch, and resume when the link is lost.
-async fn supervise(weak: Weak<ClientInner>, wake: Arc<Notify>, epoch: u64) {
-    loop {
-        let interval = match weak.upgrade() {
-            Some(inner) => inner.config.connection.ping_interval,
-            None => return,
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = wake.notified() => {}
-        }
-        let Some(inner) = weak.upgrade() else { return };
-        match inner.heartbeat(epoch) {
-            Beat::Stop => return,
-            Beat::Alive => {}
-            Beat::Down => {
-                drop(inner);
-                // Boxed: the supervisor of every idle session would otherwise carry room for
-                // a resume attempt in its task (128 B more per client).
-                if !Box::pin(reconnect(&weak, &wake, epoch)).await {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Tries to resume until it works (true) or the session is over (false).
-async fn reconnect(weak: &Weak<ClientInner>, wake: &Notify, epoch: u64) -> bool {
-    match weak.upgrade() {
-        Some(inner) => inner.schedule_interruption_report(epoch),
-        None => return false,
-    }
-    let mut pause: Option<std::time::Duration> = None;
-    loop {
-        let Some(inner) = weak.upgrade() else {
-            return false;
-        };
-        if !inner.session_is(epoch) {
-            return false;
-        }
-        let (min, max) = (
-            inner.config.connection.reconnect_backoff_min,
-            inner.config.connection.reconnect_backoff_max,
-        );
-        match inner.try_resume(epoch).await {
-            Attempt::Back => return true,
-            Attempt::Stop => return false,
-            Attempt::Failed => {}
-        }
-        drop(inner);
-        let wait = match pause {
-            None => min,
-            Some(p) => (p * 2).min(max),
-        };
-        pause = Some(wait);
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = wake.notified() => {}
         }
     }
 }

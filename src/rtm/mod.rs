@@ -20,6 +20,7 @@ mod error;
 mod events;
 pub mod limits;
 mod service;
+mod session;
 
 use crate::proto::message;
 pub use crate::proto::{attributes, ids};
