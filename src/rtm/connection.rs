@@ -156,7 +156,7 @@ pub(crate) async fn drive(
             }
             Step::Frame(id, None) => {
                 reading = None;
-                let closed = inner.core.lock().conn.on_link_closed(id, now());
+                let closed = inner.core.lock().conn.on_link_closed(id);
                 match closed {
                     // A login in flight: dropping the link fails it, and `login` reports
                     // (DISCONNECTED, LOGIN_FAILURE) itself.

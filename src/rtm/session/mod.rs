@@ -485,7 +485,7 @@ impl<L: Clone> Session<L> {
     }
 
     /// `link` closed (its frames are all handled).
-    pub(crate) fn on_link_closed(&mut self, link: LinkId, now: Instant) -> Closed {
+    pub(crate) fn on_link_closed(&mut self, link: LinkId) -> Closed {
         match &self.phase {
             Phase::LoggingIn { link: current, .. } if *current == link => Closed::Login,
             Phase::Live { link: current, .. } if *current == link => {

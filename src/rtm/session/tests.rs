@@ -193,7 +193,7 @@ fn four_seconds_after_the_last_sign_of_life_report_reconnecting_then_connected_o
     let t0 = Instant::now();
     let (mut s, _) = live(t0);
     // The last sign of life is at t0; the link closes (is noticed) only at 1.5 s.
-    s.on_link_closed(LinkId(1), t0 + secs(1.5));
+    s.on_link_closed(LinkId(1));
     let out = outputs(&mut s);
     assert_eq!(connects(&out), 1);
     // Connecting fails; attempts continue with the backoff.
@@ -249,7 +249,7 @@ fn four_seconds_after_the_last_sign_of_life_report_reconnecting_then_connected_o
 fn reconnect_attempts_back_off_from_half_a_second_doubling_to_two() {
     let t0 = Instant::now();
     let (mut s, _) = live(t0);
-    s.on_link_closed(LinkId(1), t0);
+    s.on_link_closed(LinkId(1));
     assert_eq!(connects(&outputs(&mut s)), 1);
     let mut now = t0;
     let mut starts = Vec::new();
@@ -312,7 +312,7 @@ fn a_resume_replays_the_unacknowledged_stream_and_duplicates_are_dropped() {
     // Only 1..=2 were acknowledged before the loss.
     assert!(matches!(s.ack(), Some((1, Up::Ack { seq: 3 }))));
     assert!(s.ack().is_none());
-    s.on_link_closed(link, t0 + secs(0.5));
+    s.on_link_closed(link);
     outputs(&mut s);
     assert_eq!(s.seen(), 3);
     let link2 = s
@@ -355,7 +355,7 @@ fn after_the_grace_a_new_session_starts_its_stream_afresh() {
     for seq in 1..=5 {
         s.on_frame(link, peer_message(seq), t0);
     }
-    s.on_link_closed(link, t0);
+    s.on_link_closed(link);
     outputs(&mut s);
     // Still connecting 31 s later (reported as RECONNECTING at 4 s).
     run_until(&mut s, t0 + secs(31.0));
@@ -400,7 +400,7 @@ fn after_the_grace_a_new_session_starts_its_stream_afresh() {
 fn an_expired_token_is_reported_once_while_reconnecting_and_attempts_go_on_until_renewed() {
     let t0 = Instant::now();
     let (mut s, link) = live(t0);
-    s.on_link_closed(link, t0);
+    s.on_link_closed(link);
     outputs(&mut s);
     let refuse = |s: &mut Session<u32>, handle: u32, id: RequestId, now: Instant| {
         let link = s
@@ -496,7 +496,7 @@ fn a_kick_on_the_resuming_link_reaches_the_client_and_ends_everything() {
         ),
         Incoming::Deliver(Down::Event(Event::Kicked(KickReason::RemoteLogin)))
     ));
-    s.on_link_closed(link, t0);
+    s.on_link_closed(link);
     outputs(&mut s);
     let link2 = s
         .link_opened(2, 5, resume_frame(5), None, t0 + secs(0.1))
@@ -527,7 +527,7 @@ fn logout_in_each_state() {
     assert_eq!(s.logout(), Logout::AbandonLogin);
     let (mut s, link) = live(t0);
     assert_eq!(s.logout(), Logout::OnLink);
-    s.on_link_closed(link, t0);
+    s.on_link_closed(link);
     // Link down: done at once; the system hears of it from `EndSession` on fresh links.
     assert_eq!(s.logout(), Logout::Farewell);
     s.buffer(Some(4), resume_frame(4));
@@ -558,7 +558,7 @@ fn requests_sent_on_a_lost_link_are_not_sent_again_and_waiting_ones_go_in_order(
     let (mut s, link) = live(t0);
     // Sent on link 1 by the caller (not through the session); it cannot be buffered.
     assert!(!s.buffer(Some(10), resume_frame(10)));
-    s.on_link_closed(link, t0);
+    s.on_link_closed(link);
     outputs(&mut s);
     // While down, operations wait in order; one of them times out meanwhile.
     for id in 11..=14 {
@@ -597,14 +597,14 @@ fn a_closed_login_link_fails_the_login_and_a_closed_candidate_waits_for_its_time
     let t0 = Instant::now();
     let mut s: Session<u32> = Session::new(ConnectionTimers::default());
     let login = s.open_login(1, t0 + secs(6.0));
-    assert_eq!(s.on_link_closed(login, t0), Closed::Login);
+    assert_eq!(s.on_link_closed(login), Closed::Login);
     let (mut s, link) = live(t0);
-    assert_eq!(s.on_link_closed(link, t0), Closed::Down);
+    assert_eq!(s.on_link_closed(link), Closed::Down);
     outputs(&mut s);
     let link2 = s
         .link_opened(2, 5, resume_frame(5), None, t0 + secs(0.1))
         .unwrap();
-    assert_eq!(s.on_link_closed(link2, t0 + secs(0.2)), Closed::Nothing);
+    assert_eq!(s.on_link_closed(link2), Closed::Nothing);
     assert_eq!(s.poll_timeout(), Some(t0 + secs(1.1)));
     // A link that refuses the resume frame fails the attempt at once.
     s.handle_timeout(t0 + secs(1.1));
