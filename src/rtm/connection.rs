@@ -8,7 +8,10 @@
 //! calls do not go through the driver: a request is written straight to the session's link on
 //! the caller's thread, under the client lock (or kept by the session while the link is down).
 //! The requests' reply timeouts are counted by the client's expiry task (see
-//! `client::Requests`), not by the driver.
+//! `client::Requests`), not by the driver; the login's timeout is the session's (the driver
+//! answers a login the system did not answer in time with TIMEOUT). Frames of a link the
+//! session gave up (silent, or replaced by a resume) are dropped, and a resume's answer is
+//! handled before anything later on its link.
 //!
 //! 1. **Watch.** Every `ping_interval` it pings the system; any frame from the system counts as
 //!    a sign of life. After `link_timeout` of silence — or when the link closes under it — the
@@ -17,7 +20,8 @@
 //!    (`Request::Resume`, carrying the session id, the last stream event handled, the joined
 //!    channels with the last message seen in each, the local attributes and the subscriptions).
 //!    Attempts repeat with a backoff (0.5 s doubling to 2 s) until one works, the client is
-//!    kicked, or the app logs out.
+//!    kicked, or the app logs out. When the watch found the loss (silence, a refused ping)
+//!    rather than the link closing, a failed first attempt is followed by the second at once.
 //! 3. **Report.** If the session is not back `interrupted_after` (4 s) after the last sign of
 //!    life, the app gets `(RECONNECTING, INTERRUPTED)`; when it is back,
 //!    `(CONNECTED, LOGIN_SUCCESS)` — and no second login success. A short outage that is over
@@ -156,7 +160,13 @@ pub(crate) async fn drive(
             }
             Step::Frame(id, None) => {
                 reading = None;
-                let closed = inner.core.lock().conn.on_link_closed(id);
+                let closed = {
+                    let mut core = inner.core.lock();
+                    if !Arc::ptr_eq(&core.wake, &wake) {
+                        return;
+                    }
+                    core.conn.on_link_closed(id)
+                };
                 match closed {
                     // A login in flight: dropping the link fails it, and `login` reports
                     // (DISCONNECTED, LOGIN_FAILURE) itself.
@@ -175,14 +185,24 @@ pub(crate) async fn drive(
             }
             Step::Opened(result) => {
                 opening = None;
-                if let Some(new) = inner.on_opened(result) {
-                    reading = Some(new);
+                match inner.on_opened(&wake, result) {
+                    Some(Some(new)) => reading = Some(new),
+                    Some(None) => {}
+                    None => return,
                 }
             }
             Step::Wake => {}
-            Step::Timer => inner.core.lock().conn.handle_timeout(now()),
+            Step::Timer => {
+                let mut core = inner.core.lock();
+                if !Arc::ptr_eq(&core.wake, &wake) {
+                    return;
+                }
+                core.conn.handle_timeout(now());
+            }
         }
-        inner.run_outputs(&mut opening);
+        if !inner.run_outputs(&wake, &mut opening) {
+            return;
+        }
     }
 }
 
@@ -267,11 +287,15 @@ impl ClientInner {
                 if !kept {
                     log::info!("RTM client: the RTM system started a new session from the resume");
                 }
-                self.run_outputs(opening);
+                if !self.run_outputs(wake, opening) {
+                    return false;
+                }
                 self.on_resumed(peers, token);
             }
             Incoming::ResumeRefused { failure, token } => {
-                self.run_outputs(opening);
+                if !self.run_outputs(wake, opening) {
+                    return false;
+                }
                 self.on_resume_refused(token, failure);
             }
         }
@@ -289,11 +313,15 @@ impl ClientInner {
         }
     }
 
-    /// Runs what the session asks for.
-    fn run_outputs(self: &Arc<Self>, opening: &mut Option<Opening>) {
+    /// Runs what the session asks for. False when this driver's session is over (a driver
+    /// that lingers after a logout must not take the outputs of the next login's session).
+    fn run_outputs(self: &Arc<Self>, wake: &Arc<Notify>, opening: &mut Option<Opening>) -> bool {
         loop {
             let output = {
                 let mut core = self.core.lock();
+                if !Arc::ptr_eq(&core.wake, wake) {
+                    return false;
+                }
                 let output = core.conn.poll_output();
                 match output {
                     Some(Output::Transmit {
@@ -315,7 +343,7 @@ impl ClientInner {
                     other => other,
                 }
             };
-            let Some(output) = output else { return };
+            let Some(output) = output else { return true };
             match output {
                 Output::Transmit { .. } => unreachable!("sent above"),
                 Output::Close(link) => link.close(),
@@ -346,8 +374,13 @@ impl ClientInner {
         }
     }
 
-    /// A link for a resume attempt opened (or not): the resume request goes out on it.
-    fn on_opened(&self, result: std::io::Result<Link>) -> Option<(LinkId, DownReceiver)> {
+    /// A link for a resume attempt opened (or not): the resume request goes out on it. `None`
+    /// when this driver's session is over; `Some(None)` when no link is to be read.
+    fn on_opened(
+        &self,
+        wake: &Arc<Notify>,
+        result: std::io::Result<Link>,
+    ) -> Option<Option<(LinkId, DownReceiver)>> {
         let link = match result {
             Ok(link) => link,
             Err(e) => {
@@ -355,13 +388,22 @@ impl ClientInner {
                     "RTM client: cannot reach the {}: {e}",
                     self.connector.describe()
                 );
-                self.core.lock().conn.connect_failed(now());
-                return None;
+                let mut core = self.core.lock();
+                if !Arc::ptr_eq(&core.wake, wake) {
+                    return None;
+                }
+                core.conn.connect_failed(now());
+                return Some(None);
             }
         };
         let sender: Arc<dyn LinkSender> = Arc::from(link.sender);
         let refused = {
             let mut core = self.core.lock();
+            if !Arc::ptr_eq(&core.wake, wake) {
+                drop(core);
+                sender.close();
+                return None;
+            }
             if !core.conn.wants_link() || core.session.is_none() {
                 Some(sender)
             } else {
@@ -375,7 +417,7 @@ impl ClientInner {
                 match core.conn.link_opened(sender, id, frame, token, now()) {
                     Ok(new) => {
                         self.send_now(&mut core);
-                        return Some((new, link.receiver));
+                        return Some(Some((new, link.receiver)));
                     }
                     Err(sender) => Some(sender),
                 }
@@ -384,7 +426,7 @@ impl ClientInner {
         if let Some(sender) = refused {
             sender.close();
         }
-        None
+        Some(None)
     }
 
     /// The system took the session back: what the client does besides the session's part
