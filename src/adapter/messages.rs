@@ -52,19 +52,7 @@ pub(crate) fn is_generated_message_id(s: &str) -> bool {
 /// The random part of this process's generated message ids (see [`message_id`]).
 fn process_tag() -> &'static str {
     static TAG: OnceLock<String> = OnceLock::new();
-    TAG.get_or_init(|| format!("{:012x}", random_u64() >> 16))
-}
-
-/// 64 random bits from the operating system; where it has none to give, a hash of the time
-/// and the process id under the standard library's randomly keyed hasher.
-fn random_u64() -> u64 {
-    getrandom::u64().unwrap_or_else(|_| {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        std::time::SystemTime::now().hash(&mut h);
-        std::process::id().hash(&mut h);
-        h.finish()
-    })
+    TAG.get_or_init(|| format!("{:012x}", crate::proto::random::random_u64() >> 16))
 }
 
 /// M1–M3: a peer message, with offline messaging on.

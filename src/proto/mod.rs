@@ -35,6 +35,7 @@ pub mod limits;
 pub mod link;
 pub mod message;
 pub mod queue;
+pub mod random;
 pub mod wire;
 
 pub use attributes::{ChannelAttribute, RtmAttribute};

@@ -1,6 +1,6 @@
 //! Channels: membership with member events, throttled member counts, channel messages.
 
-use super::route::{ChannelHot, Route};
+use super::route::ChannelHot;
 use super::state::{RecentMessage, State};
 use super::timers::Timer;
 use super::{ConnId, System};
@@ -297,16 +297,8 @@ impl System {
                 format!("{from} is not in channel {channel_id}; join it before sending"),
             ));
         };
-        // Through the state's links, so that network faults apply.
         let now = st.now();
-        self.fan_out(
-            &mut cell.lock(),
-            now,
-            from,
-            channel_id,
-            message,
-            |route, frame| st.send(route.conn, frame),
-        );
+        self.fan_out(&mut cell.lock(), now, from, channel_id, message);
         Ok(Reply::Done)
     }
 
@@ -320,7 +312,6 @@ impl System {
         from: &str,
         channel_id: &str,
         message: RtmMessage,
-        mut send: impl FnMut(&mut Route, Down),
     ) {
         let seq = self.inner.shared.next_channel_message();
         let message = message.stamped(self.inner.ms_at(now), false);
@@ -335,19 +326,17 @@ impl System {
             self.inner.config.channel_redelivery_window,
         );
         for member in hot.members().filter(|m| &*m.user != from) {
-            let mut route = member.route.lock();
-            if route.ended {
-                continue;
-            }
-            send(
-                &mut route,
-                Down::Event(Event::ChannelMessage {
+            // Held while the member's route is being set up (its join answer goes first),
+            // dropped once its session ended.
+            member
+                .route
+                .lock()
+                .send_best_effort(Down::Event(Event::ChannelMessage {
                     channel: channel_id.to_string(),
                     from: from.to_string(),
                     message: message.clone(),
                     seq,
-                }),
-            );
+                }));
         }
     }
 

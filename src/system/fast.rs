@@ -6,9 +6,15 @@
 //! directory shard's read lock, so messages between different users run in parallel. A channel
 //! message from a member takes its channel's lock and, one at a time, its members' routes.
 //! Anything else — an offline or unreachable receiver, a sender not in the channel, a session
-//! being set up or moved to a new link, a system where a link was ever cut or delayed — goes to
-//! the slow path under the state lock, which re-checks everything. See `route.rs` for what each
-//! lock covers.
+//! being set up or moved to a new link, a frame from a cut or delayed link — goes to the slow
+//! path under the state lock, which re-checks everything. See `route.rs` for what each lock
+//! covers.
+//!
+//! Both paths carry a message with the same operations on the routes and channels
+//! ([`Route::push`](super::route::Route::push), [`Route::drop_acked`](super::route::Route::drop_acked),
+//! [`Route::answer`](super::route::Route::answer), [`System::fan_out`]): what differs is only
+//! how they find the route and whether they may act without the state. So a message delivered
+//! either way is numbered, kept, answered and held back identically.
 
 use super::route::{Binding, LinkEnd};
 use super::state::PendingReply;
@@ -91,11 +97,7 @@ impl System {
             session: sender.session,
             id,
         };
-        let (seq, answer_now) = route.append(&event, Some(waiting));
-        // Written under the route's lock: stream frames leave in the order of their numbers. A
-        // closed queue is a link that just went away: the session keeps the event and replays
-        // it on the client's next link.
-        route.send_now(Down::Stream { seq, event });
+        let answer_now = route.push(event, Some(waiting));
         debug_assert!(answer_now.is_none(), "the route was reachable");
         self.count_fast_frame();
         Ok(())
@@ -122,14 +124,7 @@ impl System {
             if !hot.contains(from) {
                 return Err(message);
             }
-            self.fan_out(
-                &mut hot,
-                Instant::now(),
-                from,
-                channel,
-                message,
-                |route, frame| route.send_best_effort(frame),
-            );
+            self.fan_out(&mut hot, Instant::now(), from, channel, message);
         }
         sender.binding.route.lock().send_best_effort(Down::Reply {
             id,
@@ -190,13 +185,7 @@ impl System {
         let Some(route) = self.inner.shared.routes.get(app, &reply.user) else {
             return;
         };
-        let mut route = route.lock();
-        if route.session == reply.session {
-            route.send_best_effort(Down::Reply {
-                id: reply.id,
-                result: Ok(Reply::PeerSent(delivery)),
-            });
-        }
+        route.lock().answer(&reply, delivery);
     }
 }
 

@@ -18,17 +18,27 @@ use crate::proto::PeerOnlineState;
 use std::time::Duration;
 
 impl System {
-    /// Watches a link's silence from now on: looks again after `first_check`.
+    /// Watches a link's silence from now on: looks again after `first_check`, and only then
+    /// (a check armed earlier for the link does nothing when it fires).
     pub(super) fn watch_link(&self, st: &mut State, conn: ConnId, first_check: Duration) {
-        self.arm(st, first_check, Timer::LinkSilence(conn));
+        let Some(c) = st.conns.get_mut(&conn) else {
+            return;
+        };
+        c.watch += 1;
+        let generation = c.watch;
+        self.arm(st, first_check, Timer::LinkSilence { conn, generation });
     }
 
     /// How long `conn` has been silent: acts on it, and looks again when something is due.
-    pub(super) fn check_silence(&self, st: &mut State, conn: ConnId) {
+    /// Does nothing if a later check of the link was armed since `generation`.
+    pub(super) fn check_silence(&self, st: &mut State, conn: ConnId, generation: u64) {
         let config = &self.inner.config;
         let Some(c) = st.conns.get(&conn) else {
             return;
         };
+        if c.watch != generation {
+            return;
+        }
         let silent = self.inner.silence_at(&c.cell, st.now());
         let owner = st
             .session_of(conn)
@@ -80,6 +90,9 @@ impl System {
         };
         if unreachable {
             self.set_reachable(st, &session.app, &session.user, true);
+            // While it was unreachable the next check was set for the end of the grace; from
+            // now on a new silence must be noticed 6 s after it starts, as on a fresh link.
+            self.watch_link(st, conn, self.inner.config.unreachable_after);
         }
     }
 

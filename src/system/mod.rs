@@ -200,6 +200,10 @@ impl System {
                 config.offline_cache_per_user,
                 config.offline_cache_ttl,
             )),
+            // Session ids start at a random point, so that a client coming back to a restarted
+            // system (or, later, to another node) never finds its old session id given to a
+            // different session: the system would take that one for the client's and resume it.
+            next_session: crate::proto::random::random_u64() >> 12,
             ..State::default()
         };
         System {

@@ -20,8 +20,9 @@ use super::faults::DelayLines;
 use super::state::{Outgoing, PendingReply, RecentMessage, Stream};
 use super::ConnId;
 use crate::proto::ids::IdMap;
-use crate::proto::link::{ChannelSeq, Down, Event, SessionId, StreamSeq};
+use crate::proto::link::{ChannelSeq, Down, Event, Reply, SessionId, StreamSeq};
 use crate::proto::DownSender;
+use crate::proto::PeerDelivery;
 use parking_lot::{Mutex, RwLock};
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -119,6 +120,27 @@ impl Route {
             self.send_now(frame);
         } else if !self.ended {
             self.held.push(frame);
+        }
+    }
+
+    /// Puts `event` on the session's stream and writes it to the link, both under this route's
+    /// lock, so stream frames leave in the order of their numbers; returns the sender to answer
+    /// now (see [`Route::append`]). A closed queue is a link that just went away: the session
+    /// keeps the event and replays it on the client's next link.
+    pub fn push(&mut self, event: Event, reply_to: Option<PendingReply>) -> Option<PendingReply> {
+        let (seq, answer_now) = self.append(&event, reply_to);
+        self.send_now(Down::Stream { seq, event });
+        answer_now
+    }
+
+    /// Answers a peer message this session sent, if the session is still the one that sent it
+    /// (held while the route is closed for now, dropped once the session ended).
+    pub fn answer(&mut self, reply: &PendingReply, delivery: PeerDelivery) {
+        if self.session == reply.session {
+            self.send_best_effort(Down::Reply {
+                id: reply.id,
+                result: Ok(Reply::PeerSent(delivery)),
+            });
         }
     }
 

@@ -67,6 +67,8 @@ pub(super) struct Conn {
     /// (app id, user id) this link spoke for in its first login or resume, whether it worked
     /// or not: network faults of that user apply to the link (kept in `cell`).
     pub who: Option<(String, String)>,
+    /// Which silence check of this link is the latest (earlier ones do nothing when they fire).
+    pub watch: u64,
 }
 
 impl Conn {
@@ -75,6 +77,7 @@ impl Conn {
             down,
             cell,
             who: None,
+            watch: 0,
         }
     }
 }

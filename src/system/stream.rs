@@ -9,7 +9,7 @@
 
 use super::state::{CachedMessage, Outgoing, PendingReply, State};
 use super::ConnId;
-use crate::proto::link::{Down, Event, Reply, StreamSeq};
+use crate::proto::link::{Down, Event, StreamSeq};
 use crate::proto::PeerDelivery;
 
 impl State {
@@ -45,13 +45,7 @@ impl State {
         let Some(u) = self.apps.get(app).and_then(|a| a.users.get(user)) else {
             return;
         };
-        let answer_now = {
-            let mut route = u.route.lock();
-            let (seq, answer_now) = route.append(&event, reply_to);
-            // Sent under the route's lock, so the fast path cannot slip a later number in first.
-            self.send(route.conn, Down::Stream { seq, event });
-            answer_now
-        };
+        let answer_now = u.route.lock().push(event, reply_to);
         if let Some(r) = answer_now {
             self.answer(app, r, PeerDelivery::CachedByServer);
         }
@@ -97,22 +91,10 @@ impl State {
         }
     }
 
-    /// Sends a peer-send answer to the sender's current link, if its session still exists.
+    /// Answers a waiting sender on its session's route, if that session still exists.
     fn answer(&self, app: &str, reply: PendingReply, delivery: PeerDelivery) {
-        let conn = self
-            .apps
-            .get(app)
-            .and_then(|a| a.users.get(&*reply.user))
-            .filter(|u| u.session == reply.session)
-            .map(|u| u.conn());
-        if let Some(conn) = conn {
-            self.send(
-                conn,
-                Down::Reply {
-                    id: reply.id,
-                    result: Ok(Reply::PeerSent(delivery)),
-                },
-            );
+        if let Some(u) = self.apps.get(app).and_then(|a| a.users.get(&*reply.user)) {
+            u.route.lock().answer(&reply, delivery);
         }
     }
 

@@ -379,6 +379,11 @@ async fn serve(stream: TcpStream, peer: SocketAddr, slot: Slot, mut stop: watch:
             while let Some(down) = down_rx.try_recv() {
                 encode_frame(&ServerFrame::Down(down), &mut out);
             }
+            // Checked here too: frames taken in this turn may be the last the system sends for
+            // a while, and a client that reads nothing must still be given up on.
+            if out.len() - pos > config.write_buffer {
+                break slow();
+            }
         }
         let pending = pos < out.len();
         tokio::select! {

@@ -22,8 +22,9 @@ use tokio::time::Instant;
 /// Something the system must do at a given time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Timer {
-    /// Look at how long a link has been silent (UNREACHABLE at 6 s, the session's end at 30 s).
-    LinkSilence(ConnId),
+    /// Look at how long a link has been silent (UNREACHABLE at 6 s, the session's end at 30 s),
+    /// if this is still the link's latest check (`generation`).
+    LinkSilence { conn: ConnId, generation: u64 },
     /// Send a channel's member count, if the throttled update armed as `generation` still waits.
     MemberCount {
         app: String,
@@ -265,7 +266,7 @@ impl System {
     /// Carries out one timer.
     fn fire(&self, st: &mut State, timer: Timer) {
         match timer {
-            Timer::LinkSilence(conn) => self.check_silence(st, conn),
+            Timer::LinkSilence { conn, generation } => self.check_silence(st, conn, generation),
             Timer::MemberCount {
                 app,
                 channel,

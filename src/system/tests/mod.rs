@@ -10,6 +10,7 @@ mod invitations;
 mod offline;
 mod presence;
 mod redelivery;
+mod sessions;
 
 use super::{ConnId, System, SystemConfig};
 use crate::proto::link::{Down, Event, Failure, Reply, Request, RequestId, Up};

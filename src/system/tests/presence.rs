@@ -147,3 +147,49 @@ fn a_session_resumed_after_the_grace_is_new_and_members_see_it_leave_and_join() 
         "{events:?}"
     );
 }
+
+#[test]
+fn a_link_heard_again_after_unreachable_is_unreachable_6_s_into_its_next_silence() {
+    let mut bench = Bench::new();
+    let (alice, bob) = alice_watched_by_bob(&mut bench);
+    bench.set_live(alice, false);
+    bench.advance_to(secs(6));
+    assert_eq!(
+        statuses(&bench.events(bob)),
+        vec![("alice".to_string(), Unreachable)]
+    );
+
+    // The same link is heard again (a delayed network delivering once more): ONLINE.
+    bench.set_live(alice, true);
+    bench.advance_to(secs(10));
+    assert_eq!(
+        statuses(&bench.events(bob)),
+        vec![("alice".to_string(), Online)]
+    );
+    bench.events(alice);
+
+    // Silent again from 10 s on: UNREACHABLE at 16 s, not when the old check for the end of
+    // the grace comes round.
+    bench.set_live(alice, false);
+    bench.advance_to(secs(15));
+    assert_eq!(
+        statuses(&bench.events(bob)),
+        vec![],
+        "nothing before 6 s of silence"
+    );
+    bench.advance_to(secs(16));
+    assert_eq!(
+        statuses(&bench.events(bob)),
+        vec![("alice".to_string(), Unreachable)],
+        "UNREACHABLE 6 s into the second silence"
+    );
+
+    // The grace counts from the last sign of life too: OFFLINE at 40 s, not at 30 s.
+    bench.advance_to(secs(39));
+    assert_eq!(statuses(&bench.events(bob)), vec![]);
+    bench.advance_to(secs(40));
+    assert_eq!(
+        statuses(&bench.events(bob)),
+        vec![("alice".to_string(), Offline)]
+    );
+}
