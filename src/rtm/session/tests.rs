@@ -45,6 +45,14 @@ fn resumed(kept: bool) -> Result<Reply, Failure> {
     })
 }
 
+/// The system's answer to resume request `id`.
+fn resume_answer(id: RequestId, kept: bool) -> Down {
+    Down::Reply {
+        id,
+        result: resumed(kept),
+    }
+}
+
 fn peer_message(seq: StreamSeq) -> Down {
     Down::Stream {
         seq,
@@ -167,14 +175,7 @@ fn two_seconds_of_silence_resume_quietly_when_back_before_four() {
         frames(&outputs(&mut s)).as_slice(),
         [(2, Up::Request { id: 50, .. })]
     ));
-    let back = s.on_frame(
-        link2,
-        Down::Reply {
-            id: 50,
-            result: resumed(true),
-        },
-        noticed + secs(0.2),
-    );
+    let back = s.on_frame(link2, resume_answer(50, true), noticed + secs(0.2));
     assert!(matches!(back, Incoming::Resumed { kept: true, .. }));
     // Back at 2.2 s, before 4 s: no event at all.
     assert!(states(&outputs(&mut s)).is_empty());
@@ -218,14 +219,7 @@ fn four_seconds_after_the_last_sign_of_life_report_reconnecting_then_connected_o
         .link_opened(3, 60, resume_frame(60), None, t0 + secs(4.5))
         .unwrap();
     outputs(&mut s);
-    s.on_frame(
-        link,
-        Down::Reply {
-            id: 60,
-            result: resumed(true),
-        },
-        t0 + secs(4.6),
-    );
+    s.on_frame(link, resume_answer(60, true), t0 + secs(4.6));
     assert_eq!(
         states(&outputs(&mut s)),
         vec![(
@@ -234,14 +228,7 @@ fn four_seconds_after_the_last_sign_of_life_report_reconnecting_then_connected_o
         )]
     );
     // A second reply, or anything later, reports nothing more.
-    s.on_frame(
-        link,
-        Down::Reply {
-            id: 60,
-            result: resumed(true),
-        },
-        t0 + secs(4.7),
-    );
+    s.on_frame(link, resume_answer(60, true), t0 + secs(4.7));
     assert!(states(&outputs(&mut s)).is_empty());
 }
 
@@ -287,14 +274,7 @@ fn reconnect_attempts_back_off_from_half_a_second_doubling_to_two() {
     assert_eq!(s.poll_timeout(), Some(at + secs(2.0)));
     // Its frames are dropped from now on.
     assert!(matches!(
-        s.on_frame(
-            link,
-            Down::Reply {
-                id: 70,
-                result: resumed(true)
-            },
-            at
-        ),
+        s.on_frame(link, resume_answer(70, true), at),
         Incoming::Dropped
     ));
 }
@@ -319,14 +299,7 @@ fn a_resume_replays_the_unacknowledged_stream_and_duplicates_are_dropped() {
         .link_opened(2, 80, resume_frame(80), None, t0 + secs(0.6))
         .unwrap();
     outputs(&mut s);
-    s.on_frame(
-        link2,
-        Down::Reply {
-            id: 80,
-            result: resumed(true),
-        },
-        t0 + secs(0.7),
-    );
+    s.on_frame(link2, resume_answer(80, true), t0 + secs(0.7));
     // The system sends again what it kept: 2 and 3 were handled, 4 is new.
     let replay: Vec<_> = (2..=4)
         .map(|seq| s.on_frame(link2, peer_message(seq), t0 + secs(0.7)))
@@ -466,14 +439,7 @@ fn an_expired_token_is_reported_once_while_reconnecting_and_attempts_go_on_until
         .link_opened(20, 300, resume_frame(300), Some("new".into()), now)
         .unwrap();
     outputs(&mut s);
-    s.on_frame(
-        link,
-        Down::Reply {
-            id: 300,
-            result: resumed(true),
-        },
-        now,
-    );
+    s.on_frame(link, resume_answer(300, true), now);
     assert_eq!(
         states(&outputs(&mut s)),
         vec![(
@@ -540,14 +506,7 @@ fn logout_in_each_state() {
     assert_eq!(links, vec![2]);
     assert_eq!(waiting, vec![4]);
     assert!(matches!(
-        s.on_frame(
-            link2,
-            Down::Reply {
-                id: 5,
-                result: resumed(true)
-            },
-            t0
-        ),
+        s.on_frame(link2, resume_answer(5, true), t0),
         Incoming::Dropped
     ));
 }
@@ -570,14 +529,7 @@ fn requests_sent_on_a_lost_link_are_not_sent_again_and_waiting_ones_go_in_order(
         .link_opened(2, 20, resume_frame(20), None, t0 + secs(0.1))
         .unwrap();
     outputs(&mut s);
-    s.on_frame(
-        link2,
-        Down::Reply {
-            id: 20,
-            result: resumed(true),
-        },
-        t0 + secs(0.2),
-    );
+    s.on_frame(link2, resume_answer(20, true), t0 + secs(0.2));
     let mut sent = Vec::new();
     while let Some((_, handle, request, _)) = s.poll_transmit() {
         sent.push((handle, request));
